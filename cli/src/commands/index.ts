@@ -1,0 +1,4 @@
+/** The explicit list of commands (no registration by import side effect). */
+import type { Command } from '../command.js';
+
+export const commands: readonly Command[] = [];

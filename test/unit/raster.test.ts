@@ -1,0 +1,1 @@
+import { test } from "node:test"; import assert from "node:assert/strict"; import { thresholdProb } from "@nucleilens/pipeline"; test("threshold is strict", () => { const m = thresholdProb({width:3,height:1,data:new Uint8Array([0,25,26])}, 0.1); assert.deepEqual([...m.data],[0,0,1]); });
