@@ -1,0 +1,98 @@
+import { ShapeError } from '../errors/index.js';
+import type { RgbImage } from '../raster/types.js';
+import { assertRasterShape } from '../raster/create.js';
+import type { StainConcentrations, StainParams } from './types.js';
+import { odTable } from './optical-density.js';
+import { TwoStainSolver } from './concentrations.js';
+
+const VAHADANE_LAMBDA = 0.1;
+
+function solverFor(params: StainParams): TwoStainSolver {
+  return new TwoStainSolver(params.stainMatrix[0], params.stainMatrix[1], params.method === 'vahadane' ? VAHADANE_LAMBDA : 0);
+}
+
+/**
+ * Per-pixel hematoxylin and eosin concentrations under the given stain parameters
+ * (non-negative lasso for Vahadane, non-negative least squares for Macenko).
+ * @param params stain parameters from {@link fitStain}
+ * @param img RGB image (width x height x 3, uint8)
+ * @returns two float32 planes of width x height, in OD units (0 on empty glass)
+ */
+export function stainConcentrations(params: StainParams, img: RgbImage): StainConcentrations {
+  assertRasterShape('image', img, 3);
+  const table = odTable(params.background);
+  const solver = solverFor(params);
+  const n = img.width * img.height;
+  const hematoxylin = new Float32Array(n);
+  const eosin = new Float32Array(n);
+  const pair = new Float64Array(2);
+  // Pixels repeat a lot in H&E (flat background, saturated nuclei); memoize by RGB.
+  const cache = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const r = img.data[3 * i];
+    const g = img.data[3 * i + 1];
+    const b = img.data[3 * i + 2];
+    const key = (r << 16) | (g << 8) | b;
+    const hit = cache.get(key);
+    if (hit !== undefined) {
+      hematoxylin[i] = hematoxylin[hit];
+      eosin[i] = eosin[hit];
+      continue;
+    }
+    solver.solve(table[r], table[g], table[b], pair);
+    hematoxylin[i] = pair[0];
+    eosin[i] = pair[1];
+    if (cache.size < 1 << 20) cache.set(key, i);
+  }
+  return { width: img.width, height: img.height, hematoxylin, eosin };
+}
+
+/**
+ * Structure-preserving colour normalization (SPCN, Vahadane et al. 2016,
+ * DOI 10.1109/TMI.2016.2529665): decompose `img` with its own stain parameters, rescale each
+ * stain's concentrations so their robust maximum matches the target's, and recompose with
+ * the target's stain matrix. Empty glass stays white.
+ * @param source parameters fitted on the slide or image being normalized
+ * @param target parameters of the reference appearance (e.g. {@link DEFAULT_STAIN_TARGET})
+ * @param img RGB image to normalize (not modified)
+ * @returns a new RGB image of the same size
+ * @throws {ShapeError} when img.data does not match its size, or background levels differ in range.
+ * @example
+ * const normalized = normalizeStain(fitStain(tile), DEFAULT_STAIN_TARGET.params, tile);
+ */
+export function normalizeStain(source: StainParams, target: StainParams, img: RgbImage): RgbImage {
+  assertRasterShape('image', img, 3);
+  if (!(target.background > 1)) throw new ShapeError(`target background must be > 1, got ${target.background}`);
+  const table = odTable(source.background);
+  const solver = solverFor(source);
+  const scaleH = target.maxConcentrations[0] / (source.maxConcentrations[0] || 1);
+  const scaleE = target.maxConcentrations[1] / (source.maxConcentrations[1] || 1);
+  const [th, te] = target.stainMatrix;
+  const io = target.background;
+  const n = img.width * img.height;
+  const out = new Uint8Array(n * 3);
+  const pair = new Float64Array(2);
+  const cache = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const r = img.data[3 * i];
+    const g = img.data[3 * i + 1];
+    const b = img.data[3 * i + 2];
+    const key = (r << 16) | (g << 8) | b;
+    const hit = cache.get(key);
+    if (hit !== undefined) {
+      out[3 * i] = out[3 * hit];
+      out[3 * i + 1] = out[3 * hit + 1];
+      out[3 * i + 2] = out[3 * hit + 2];
+      continue;
+    }
+    solver.solve(table[r], table[g], table[b], pair);
+    const h = pair[0] * scaleH;
+    const e = pair[1] * scaleE;
+    for (let c = 0; c < 3; c++) {
+      const v = io * Math.exp(-(th[c] * h + te[c] * e));
+      out[3 * i + c] = v > 255 ? 255 : v < 0 ? 0 : Math.round(v);
+    }
+    if (cache.size < 1 << 20) cache.set(key, i);
+  }
+  return { width: img.width, height: img.height, data: out };
+}
