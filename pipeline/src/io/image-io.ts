@@ -231,7 +231,8 @@ export async function encodeLabels(labels: LabelImage): Promise<{ bytes: Buffer;
   if (max <= 0xffff) {
     const words = new Uint16Array(labels.data.length);
     for (let i = 0; i < words.length; i++) words[i] = labels.data[i];
-    const bytes = await sharp(Buffer.from(words.buffer), {
+    // sharp takes the raw sample depth from the array's type: a Buffer would read as 8-bit.
+    const bytes = await sharp(words, {
       raw: { width: labels.width, height: labels.height, channels: 1 },
     })
       .toColourspace('grey16')
@@ -241,7 +242,7 @@ export async function encodeLabels(labels: LabelImage): Promise<{ bytes: Buffer;
   }
   const words = new Uint32Array(labels.data.length);
   for (let i = 0; i < words.length; i++) words[i] = labels.data[i];
-  const img = sharp(Buffer.from(words.buffer), {
+  const img = sharp(words, {
     raw: { width: labels.width, height: labels.height, channels: 1, premultiplied: false } as SharpCreateRaw,
   });
   const bytes = await img.tiff({ compression: 'deflate' }).toBuffer();
