@@ -211,6 +211,8 @@ export async function writeGrey8(path: string, raster: { width: number; height: 
   await sharp(Buffer.from(raster.data.buffer, raster.data.byteOffset, raster.data.length), {
     raw: { width: raster.width, height: raster.height, channels: 1 },
   })
+    // Without an explicit colour space libvips promotes single-channel raw input to sRGB.
+    .toColourspace('b-w')
     .png()
     .toFile(path);
 }
