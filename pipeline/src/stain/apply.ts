@@ -5,15 +5,16 @@ import type { StainConcentrations, StainParams } from './types.js';
 import { odTable } from './optical-density.js';
 import { TwoStainSolver } from './concentrations.js';
 
-const VAHADANE_LAMBDA = 0.1;
-
+// Concentrations are non-negative least squares for both methods. Vahadane's sparsity weight
+// belongs to learning the stain matrix (fit.ts); applied per pixel it would take lambda OD off
+// every stained pixel, so normalizing an image to its own parameters would brighten it.
 function solverFor(params: StainParams): TwoStainSolver {
-  return new TwoStainSolver(params.stainMatrix[0], params.stainMatrix[1], params.method === 'vahadane' ? VAHADANE_LAMBDA : 0);
+  return new TwoStainSolver(params.stainMatrix[0], params.stainMatrix[1], 0);
 }
 
 /**
  * Per-pixel hematoxylin and eosin concentrations under the given stain parameters
- * (non-negative lasso for Vahadane, non-negative least squares for Macenko).
+ * (non-negative least squares, whichever method fitted them).
  * @param params stain parameters from {@link fitStain}
  * @param img RGB image (width x height x 3, uint8)
  * @returns two float32 planes of width x height, in OD units (0 on empty glass)

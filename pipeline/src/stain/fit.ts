@@ -250,7 +250,9 @@ export function fitStain(img: RgbImage, options: FitStainOptions = {}): StainPar
         ? [found, REFERENCE_EOSIN]
         : [REFERENCE_HEMATOXYLIN, found];
   }
-  const solver = new TwoStainSolver(matrix[0], matrix[1], method === 'vahadane' ? lambda : 0);
+  // The same unbiased solver as stainConcentrations/normalizeStain, so the robust maxima scale
+  // the concentrations those functions compute.
+  const solver = new TwoStainSolver(matrix[0], matrix[1], 0);
   const n = od.length / 3;
   const hc = new Float32Array(n);
   const ec = new Float32Array(n);
