@@ -45,10 +45,12 @@ export function parseAnnotationXml(xmlText: string): AnnotationSet {
   } catch (err) {
     throw new CorruptInputError(`annotation XML could not be parsed: ${(err as Error).message}`, { cause: err });
   }
-  const root = doc['Annotations'] as XmlNode | undefined;
-  if (!root || typeof root !== 'object') {
+  const rootValue = doc['Annotations'];
+  if (rootValue === undefined) {
     throw new CorruptInputError('annotation XML has no <Annotations> root element');
   }
+  // The parser turns an empty element without attributes (<Annotations/>) into '': no regions.
+  const root = (typeof rootValue === 'object' && rootValue !== null ? rootValue : {}) as XmlNode;
   const mppText = root['@MicronsPerPixel'];
   const mpp = typeof mppText === 'string' ? Number(mppText) : undefined;
   const regions: AnnotationRegion[] = [];
