@@ -1,0 +1,15 @@
+/** Per-nucleus measurements and their exports (browser-safe). */
+export type { NucleusInstance, PixelPoint } from './types.js';
+export { measureNuclei } from './measure-nuclei.js';
+export type { MeasureOptions } from './measure-nuclei.js';
+export { toCsv } from './csv.js';
+export { toGeoJson, DEFAULT_NUCLEUS_CLASSIFICATION } from './geojson.js';
+export type {
+  GeoJsonPolygon,
+  NucleusFeature,
+  NucleusFeatureCollection,
+  QuPathClassification,
+  ToGeoJsonOptions,
+} from './geojson.js';
+export { MEASUREMENT_COLUMNS } from './measurement-columns.js';
+export type { MeasurementColumn } from './measurement-columns.js';

@@ -1,0 +1,232 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidArgumentError, ShapeError, stainConcentrations, DEFAULT_STAIN_TARGET } from '@nucleilens/pipeline';
+import type { LabelImage } from '@nucleilens/pipeline';
+import { measureNuclei } from '@nucleilens/pipeline/measure';
+
+/** A label image from rows of characters: '.' is background, a digit is that label. */
+function labelsFrom(rows: string[]): LabelImage {
+  const height = rows.length;
+  const width = rows[0].length;
+  const data = new Int32Array(width * height);
+  rows.forEach((row, y) => {
+    for (let x = 0; x < width; x++) data[y * width + x] = row[x] === '.' ? 0 : Number(row[x]);
+  });
+  return { width, height, data };
+}
+
+/** Even-odd point-in-polygon for a closed ring. */
+function insideRing(ring: readonly (readonly [number, number])[], px: number, py: number): boolean {
+  let inside = false;
+  for (let i = 0, j = ring.length - 2; i < ring.length - 1; j = i++) {
+    const [xi, yi] = ring[i];
+    const [xj, yj] = ring[j];
+    if (yi > py !== yj > py && px < xi + ((py - yi) * (xj - xi)) / (yj - yi)) inside = !inside;
+  }
+  return inside;
+}
+
+function shoelace(ring: readonly (readonly [number, number])[]): number {
+  let twice = 0;
+  for (let i = 0; i + 1 < ring.length; i++) twice += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
+  return twice / 2;
+}
+
+const SQUARE = labelsFrom(['......', '.777..', '.777..', '.777..', '......', '......']);
+
+test('3x3 square: area, centroid, bbox, perimeter, shape figures and outline', () => {
+  const result = measureNuclei(SQUARE, { micronsPerPixel: 0.5 });
+  assert.equal(result.length, 1);
+  const n = result[0];
+  assert.equal(n.id, 7);
+  assert.equal(n.area, 9);
+  assert.equal(n.areaUm2, 9 * 0.25);
+  // Pixels 1..3 have centres 1.5..3.5, so the centroid is 2.5 (regionprops' row/col 2.0 + 0.5).
+  assert.deepEqual(n.centroid, { x: 2.5, y: 2.5 });
+  assert.deepEqual(n.bbox, { x: 1, y: 1, width: 3, height: 3 });
+  // regionprops perimeter: the 8 ring pixels are border pixels, each on a straight run
+  // (codes 5 at corners, 25 on edges) weighing 1 each.
+  assert.equal(n.perimeter, 8);
+  assert.equal(n.perimeterUm, 4);
+  assert.equal(n.equivalentDiameter, Math.sqrt(36 / Math.PI));
+  assert.equal(n.eccentricity, 0);
+  // var(x) = var(y), cov = 0: regionprops' isotropic special case.
+  assert.equal(n.orientation, -Math.PI / 4);
+  assert.equal(n.solidity, 1);
+  assert.deepEqual(n.outline, [[1, 1], [4, 1], [4, 4], [1, 4], [1, 1]]);
+  assert.equal(n.meanRgb, undefined);
+  assert.equal(n.meanHematoxylin, undefined);
+});
+
+test('offset moves every coordinate into slide space and leaves the rest alone', () => {
+  const [local] = measureNuclei(SQUARE);
+  const [slide] = measureNuclei(SQUARE, { offset: { x: 1000, y: 2000 } });
+  assert.deepEqual(slide.centroid, { x: 1002.5, y: 2002.5 });
+  assert.deepEqual(slide.bbox, { x: 1001, y: 2001, width: 3, height: 3 });
+  assert.deepEqual(slide.outline, local.outline.map(([x, y]) => [x + 1000, y + 2000]));
+  assert.equal(slide.perimeter, local.perimeter);
+  assert.equal(slide.areaUm2, undefined);
+});
+
+test('orientation sign and eccentricity follow regionprops on a tilted stair', () => {
+  // Pixels (1,1) (2,1) (3,2) (4,2): x mean 2.5, y mean 1.5; var(x) = 1.25, var(y) = 0.25,
+  // cov(x, y) = 0.5. Inertia tensor [[1.25, -0.5], [-0.5, 0.25]]:
+  // orientation = 0.5 atan2(2 * 0.5, 0.25 - 1.25) = 0.5 * 3π/4 = 3π/8 (major axis runs
+  // down-right, closer to the x axis than to the row axis); eigenvalues 0.75 ± sqrt(0.5),
+  // eccentricity = sqrt(1 - l2 / l1). scikit-image 0.19.3 gives the same three numbers.
+  const down = measureNuclei(labelsFrom(['......', '.11...', '...11.', '......']), { simplifyTolerance: 0 })[0];
+  const l1 = 0.75 + Math.sqrt(0.5);
+  const l2 = 0.75 - Math.sqrt(0.5);
+  assert.ok(Math.abs(down.orientation - (3 * Math.PI) / 8) < 1e-12);
+  assert.ok(Math.abs(down.eccentricity - Math.sqrt(1 - l2 / l1)) < 1e-12);
+  // Border codes: end pixels 1 + 2 = 3 (weight 0), inner pixels 1 + 2 + 10 = 13 ((1 + √2) / 2 each).
+  assert.ok(Math.abs(down.perimeter - (1 + Math.SQRT2)) < 1e-12);
+  // The mirror image (major axis down-left) flips the sign.
+  const up = measureNuclei(labelsFrom(['......', '...11.', '.11...', '......']))[0];
+  assert.ok(Math.abs(up.orientation + (3 * Math.PI) / 8) < 1e-12);
+  // Diagonal neighbours are connected: the outline pinches at corner (3, 2) and holds all four pixels.
+  assert.deepEqual(down.outline, [[1, 1], [3, 1], [3, 2], [5, 2], [5, 3], [3, 3], [3, 2], [1, 2], [1, 1]]);
+  // Axis-aligned bars: vertical major axis is 0, horizontal is π/2.
+  assert.equal(measureNuclei(labelsFrom(['.1.', '.1.', '.1.', '.1.']))[0].orientation, 0);
+  assert.equal(measureNuclei(labelsFrom(['....', '1111', '....']))[0].orientation, Math.PI / 2);
+});
+
+test('a rasterized tilted ellipse: orientation is π/2 minus its angle from the x axis', () => {
+  // Major axis along (cos θ, sin θ) with y pointing down: var(x) - var(y) = (A - B) cos 2θ and
+  // cov = (A - B) sin 2θ / 2, so 0.5 atan2(2 cov, var(y) - var(x)) = π/2 - θ.
+  const ellipse = (theta: number): LabelImage => {
+    const size = 32;
+    const data = new Int32Array(size * size);
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const dx = x + 0.5 - 16;
+        const dy = y + 0.5 - 16;
+        const u = dx * Math.cos(theta) + dy * Math.sin(theta);
+        const v = -dx * Math.sin(theta) + dy * Math.cos(theta);
+        if ((u / 12) ** 2 + (v / 5) ** 2 <= 1) data[y * size + x] = 1;
+      }
+    }
+    return { width: size, height: size, data };
+  };
+  const down = measureNuclei(ellipse(Math.PI / 6))[0];
+  assert.ok(Math.abs(down.orientation - Math.PI / 3) < 0.03, `${down.orientation}`);
+  const up = measureNuclei(ellipse(-Math.PI / 6))[0];
+  assert.ok(Math.abs(up.orientation + Math.PI / 3) < 0.03, `${up.orientation}`);
+  // Eccentricity of a 12:5 ellipse is sqrt(1 - (5/12)^2) = 0.909.
+  assert.ok(Math.abs(down.eccentricity - Math.sqrt(1 - (5 / 12) ** 2)) < 0.02, `${down.eccentricity}`);
+  // The hull of pixel corners takes in the staircase notches: 188 px over a hull of 205 here.
+  assert.ok(down.solidity > 0.9 && down.solidity < 1, `${down.solidity}`);
+});
+
+test('the outline of an L-shape encloses exactly its pixels', () => {
+  const L = labelsFrom([
+    '........',
+    '.11.....',
+    '.11.....',
+    '.11.....',
+    '.11.....',
+    '.111111.',
+    '.111111.',
+    '........',
+  ]);
+  for (const simplifyTolerance of [0, 0.5]) {
+    const [n] = measureNuclei(L, { simplifyTolerance });
+    assert.deepEqual(n.outline, [[1, 1], [3, 1], [3, 5], [7, 5], [7, 7], [1, 7], [1, 1]]);
+    assert.equal(shoelace(n.outline), 20, 'counter-clockwise in (x, y) values, area = pixel count');
+    for (let y = 0; y < L.height; y++) {
+      for (let x = 0; x < L.width; x++) {
+        assert.equal(insideRing(n.outline, x + 0.5, y + 0.5), L.data[y * L.width + x] === 1, `pixel (${x}, ${y})`);
+      }
+    }
+  }
+  const [n] = measureNuclei(L);
+  assert.equal(n.area, 20);
+  // scikit-image 0.19.3 regionprops perimeter of this L is 17.
+  assert.equal(n.perimeter, 17);
+  // Hull of the pixel corners: (1,1) (3,1) (7,5) (7,7) (1,7), area 28 (regionprops rasterizes
+  // its hull to 26 pixels instead; we keep the continuous hull).
+  assert.equal(n.solidity, 20 / 28);
+});
+
+test('simplification drops staircase corners within the tolerance', () => {
+  // A disc of radius 6: its pixel boundary is all 1-px steps (each corner 0.7 px off the
+  // chord of its neighbours, so the default 0.5 keeps them; a tolerance of 1 does not).
+  const size = 16;
+  const data = new Int32Array(size * size);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if ((x - 7.5) ** 2 + (y - 7.5) ** 2 <= 36) data[y * size + x] = 1;
+  const labels = { width: size, height: size, data };
+  const [full] = measureNuclei(labels, { simplifyTolerance: 0 });
+  const tolerance = 1;
+  const [simple] = measureNuclei(labels, { simplifyTolerance: tolerance });
+  assert.ok(simple.outline.length < full.outline.length, `${simple.outline.length} < ${full.outline.length}`);
+  for (const [x, y] of full.outline) {
+    let best = Infinity;
+    for (let i = 0; i + 1 < simple.outline.length; i++) {
+      const [ax, ay] = simple.outline[i];
+      const [bx, by] = simple.outline[i + 1];
+      const t = Math.max(0, Math.min(1, ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)));
+      best = Math.min(best, Math.hypot(x - ax - t * (bx - ax), y - ay - t * (by - ay)));
+    }
+    assert.ok(best <= tolerance + 1e-9, `corner (${x}, ${y}) is ${best} px from the simplified ring`);
+  }
+});
+
+test('touching labels with sparse ids: each measured alone, sorted by id', () => {
+  const labels: LabelImage = {
+    width: 5,
+    height: 3,
+    data: Int32Array.from([0, 9, 9, 3, 3, 0, 9, 9, 3, 3, 0, 0, 0, 0, 0]),
+  };
+  labels.data[14] = 70000;
+  const result = measureNuclei(labels);
+  assert.deepEqual(result.map((n) => n.id), [3, 9, 70000]);
+  // A 2x2 square: four border pixels with code 1 + 2*2 + 10 = 15, weight 1 each.
+  assert.equal(result[0].perimeter, 4);
+  assert.equal(result[1].perimeter, 4);
+  assert.deepEqual(result[0].bbox, { x: 3, y: 0, width: 2, height: 2 });
+  assert.deepEqual(result[2].outline, [[4, 2], [5, 2], [5, 3], [4, 3], [4, 2]]);
+  // Plain JSON: survives a structured round trip unchanged.
+  assert.deepEqual(JSON.parse(JSON.stringify(result)), result);
+});
+
+test('a label in two pieces: outline of the first piece, solidity over both', () => {
+  const [n] = measureNuclei(labelsFrom(['1..1']));
+  assert.equal(n.area, 2);
+  assert.deepEqual(n.bbox, { x: 0, y: 0, width: 4, height: 1 });
+  assert.deepEqual(n.outline, [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]);
+  assert.equal(n.solidity, 2 / 4);
+});
+
+test('mean colour and hematoxylin density from the image and stain parameters', () => {
+  const labels = labelsFrom(['11.', '11.', '...']);
+  const image = { width: 3, height: 3, data: new Uint8Array(27).fill(250) };
+  for (const i of [0, 1, 3, 4]) image.data.set([120, 60, 180], 3 * i);
+  image.data.set([100, 40, 160], 3 * 4);
+  const stain = DEFAULT_STAIN_TARGET.vahadane;
+  const [n] = measureNuclei(labels, { image, stain });
+  assert.deepEqual(n.meanRgb, [115, 55, 175]);
+  const h = stainConcentrations(stain, image).hematoxylin;
+  const expected = (h[0] + h[1] + h[3] + h[4]) / 4;
+  assert.ok(Math.abs((n.meanHematoxylin as number) - expected) < 1e-9);
+  assert.ok((n.meanHematoxylin as number) > 0);
+  const [noStain] = measureNuclei(labels, { image });
+  assert.equal(noStain.meanHematoxylin, undefined);
+});
+
+test('inputs are validated and never modified', () => {
+  const labels = labelsFrom(['11.', '...']);
+  const before = labels.data.slice();
+  measureNuclei(labels, { image: { width: 3, height: 2, data: new Uint8Array(18) } });
+  assert.deepEqual(labels.data, before);
+  assert.throws(() => measureNuclei(labels, { image: { width: 2, height: 3, data: new Uint8Array(18) } }), (err: unknown) => {
+    assert.ok(err instanceof ShapeError);
+    assert.match(err.message, /3x2.*2x3/);
+    return true;
+  });
+  assert.throws(() => measureNuclei({ width: 3, height: 2, data: new Int32Array(5) }), ShapeError);
+  assert.throws(() => measureNuclei(labels, { stain: DEFAULT_STAIN_TARGET.macenko }), InvalidArgumentError);
+  assert.throws(() => measureNuclei(labels, { micronsPerPixel: 0 }), InvalidArgumentError);
+  assert.throws(() => measureNuclei(labels, { simplifyTolerance: -1 }), InvalidArgumentError);
+  assert.throws(() => measureNuclei({ width: 2, height: 1, data: Int32Array.of(0, -4) }), /non-negative/);
+  assert.deepEqual(measureNuclei({ width: 0, height: 0, data: new Int32Array(0) }), []);
+});
