@@ -1,7 +1,13 @@
 /** The explicit list of commands (no registration by import side effect). */
 import type { Command } from '../command.js';
 import { prepareTrainingCommand } from './prepare-training.js';
+import { gtCommand } from './gt.js';
+import { normalizeCommand } from './normalize.js';
+import { measureCommand } from './measure.js';
 
 export const commands: readonly Command[] = [
   prepareTrainingCommand,
+  gtCommand,
+  normalizeCommand,
+  measureCommand,
 ];
