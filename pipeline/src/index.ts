@@ -5,3 +5,5 @@ export * from './annotations/index.js';
 export * from './stain/index.js';
 export * from './measure/index.js';
 export * from './model/index.js';
+export * from './cache/index.js';
+export * from './slide/index.js';

@@ -4,10 +4,14 @@ import { prepareTrainingCommand } from './prepare-training.js';
 import { gtCommand } from './gt.js';
 import { normalizeCommand } from './normalize.js';
 import { measureCommand } from './measure.js';
+import { convertCommand } from './convert.js';
+import { serveCommand } from './serve.js';
 
 export const commands: readonly Command[] = [
   prepareTrainingCommand,
   gtCommand,
   normalizeCommand,
   measureCommand,
+  convertCommand,
+  serveCommand,
 ];

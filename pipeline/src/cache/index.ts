@@ -1,0 +1,2 @@
+/** Bounded caches (browser-safe). */
+export * from './byte-lru.js';

@@ -1,0 +1,79 @@
+/**
+ * Server options with their defaults, validated once when the server is created.
+ */
+import { InvalidArgumentError } from '@nucleilens/pipeline';
+
+/** Where the server writes its log lines. */
+export interface ServerLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Cross-origin access: `'*'` for any origin, or an allow-list of origins. */
+export type CorsOption = '*' | readonly string[];
+
+/** Options of `createServer`. Only `slidesDir` is required. */
+export interface ServerOptions {
+  /** Folder holding the slides; nothing outside it is served. */
+  readonly slidesDir: string;
+  /** CORS; default: no cross-origin headers. */
+  readonly cors?: CorsOption;
+  /** Largest output image (and a quarter of the largest level read) in pixels; default 10,000,000. */
+  readonly maxRegionPixels?: number;
+  /** Decoded-tile cache budget shared by all slides; default 256 MiB. */
+  readonly decodedCacheBytes?: number;
+  /** Encoded (JPEG/PNG/WebP) tile cache budget; default 64 MiB. */
+  readonly encodedCacheBytes?: number;
+  /** Largest plain image held whole in memory; default 100 megapixels. */
+  readonly maxInMemoryPixels?: number;
+  /** DeepZoom tile size and overlap; default 254 and 1. */
+  readonly tileSize?: number;
+  readonly overlap?: number;
+  /** JPEG/WebP quality of served tiles; default 85. */
+  readonly quality?: number;
+  /** Cache-Control max-age for tiles in seconds; default 3600. */
+  readonly tileMaxAge?: number;
+  /** Absolute base URL used in IIIF ids when behind a proxy; default from the request's Host. */
+  readonly publicUrl?: string;
+  readonly logger?: ServerLogger;
+}
+
+/** Options with every default applied. */
+export type ResolvedServerOptions = Required<Omit<ServerOptions, 'cors' | 'publicUrl'>> & Pick<ServerOptions, 'cors' | 'publicUrl'>;
+
+/** Log lines to stderr with a timestamp. */
+export const stderrLogger: ServerLogger = {
+  info: (m) => process.stderr.write(`${new Date().toISOString()} info  ${m}\n`),
+  warn: (m) => process.stderr.write(`${new Date().toISOString()} warn  ${m}\n`),
+  error: (m) => process.stderr.write(`${new Date().toISOString()} error ${m}\n`),
+};
+
+function positiveInt(name: string, v: number, min = 1): number {
+  if (!Number.isInteger(v) || v < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${v}`);
+  return v;
+}
+
+/**
+ * Applies defaults and checks ranges.
+ * @throws {InvalidArgumentError} naming the bad option.
+ */
+export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
+  if (!o.slidesDir) throw new InvalidArgumentError('slidesDir is required');
+  const r: ResolvedServerOptions = {
+    slidesDir: o.slidesDir,
+    cors: o.cors,
+    publicUrl: o.publicUrl?.replace(/\/+$/, ''),
+    maxRegionPixels: positiveInt('maxRegionPixels', o.maxRegionPixels ?? 10_000_000),
+    decodedCacheBytes: positiveInt('decodedCacheBytes', o.decodedCacheBytes ?? 256 * 1024 * 1024, 0),
+    encodedCacheBytes: positiveInt('encodedCacheBytes', o.encodedCacheBytes ?? 64 * 1024 * 1024, 0),
+    maxInMemoryPixels: positiveInt('maxInMemoryPixels', o.maxInMemoryPixels ?? 100_000_000),
+    tileSize: positiveInt('tileSize', o.tileSize ?? 254, 16),
+    overlap: positiveInt('overlap', o.overlap ?? 1, 0),
+    quality: positiveInt('quality', o.quality ?? 85),
+    tileMaxAge: positiveInt('tileMaxAge', o.tileMaxAge ?? 3600, 0),
+    logger: o.logger ?? stderrLogger,
+  };
+  if (r.quality > 100) throw new InvalidArgumentError(`quality must be in 1..100, got ${r.quality}`);
+  return r;
+}
