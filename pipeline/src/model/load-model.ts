@@ -117,33 +117,31 @@ async function createSession(
   return typeof onnxPath === 'string' ? InferenceSession.create(onnxPath, options) : InferenceSession.create(onnxPath, options);
 }
 
+async function cpuSession(onnxPath: string | Uint8Array, threads: number): Promise<InferenceSession> {
+  try {
+    return await createSession(onnxPath, 'cpu', threads);
+  } catch (err) {
+    throw new ModelError(`${describe(onnxPath)}: not an ONNX model onnxruntime can load (${firstLine(err)})`, { cause: err });
+  }
+}
+
 async function openSession(
   onnxPath: string | Uint8Array,
   preference: ExecutionProviderPreference,
   threads: number,
 ): Promise<SharedSession> {
+  let fallbackReason: string | null = null;
   if (preference !== 'cpu') {
     try {
-      return { session: await createSession(onnxPath, 'cuda', threads), provider: 'cuda', fallbackReason: null, handles: new Map() };
+      return { session: await createSession(onnxPath, 'cuda', threads), provider: 'cuda', fallbackReason, handles: new Map() };
     } catch (err) {
       const reason = `CUDA unavailable: ${firstLine(err)}`;
       if (preference === 'cuda') throw new ModelError(`${reason}; ${CUDA_HINT}`, { cause: err });
-      // A file that is not a model fails on every provider: let the CPU attempt report it.
-      try {
-        const session = await createSession(onnxPath, 'cpu', threads);
-        return { session, provider: 'cpu', fallbackReason: `${reason} (${CUDA_HINT})`, handles: new Map() };
-      } catch (cpuErr) {
-        throw new ModelError(`${describe(onnxPath)}: not an ONNX model onnxruntime can load (${firstLine(cpuErr)})`, {
-          cause: cpuErr,
-        });
-      }
+      // A file that is not a model fails on every provider: the CPU attempt reports that.
+      fallbackReason = `${reason} (${CUDA_HINT})`;
     }
   }
-  try {
-    return { session: await createSession(onnxPath, 'cpu', threads), provider: 'cpu', fallbackReason: null, handles: new Map() };
-  } catch (err) {
-    throw new ModelError(`${describe(onnxPath)}: not an ONNX model onnxruntime can load (${firstLine(err)})`, { cause: err });
-  }
+  return { session: await cpuSession(onnxPath, threads), provider: 'cpu', fallbackReason, handles: new Map() };
 }
 
 function checkIo(session: InferenceSession, card: ModelCard, onnxPath: string): void {
