@@ -3,6 +3,8 @@ export * from './raster/index.js';
 export * from './io/image-io.js';
 export * from './annotations/index.js';
 export * from './stain/index.js';
+export * from './post/index.js';
+export * from './evaluate/index.js';
 export * from './measure/index.js';
 export * from './model/index.js';
 export * from './cache/index.js';

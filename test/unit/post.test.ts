@@ -1,0 +1,205 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidArgumentError, ShapeError, type BinaryMask, type LabelImage } from '@nucleilens/pipeline';
+import {
+  DEFAULT_PARAMS,
+  PAPER_PARAMS,
+  connectedComponents,
+  countComponents,
+  dilateLabels,
+  euclideanDistanceTransform,
+  fillHoles,
+  postprocess,
+  removeSmallInstances,
+  removeSmallObjects,
+  resolvePostprocessParams,
+  watershed,
+  type PostprocessParams,
+} from '@nucleilens/pipeline/post';
+
+/** A mask from rows of '#' (foreground) and '.' (background). */
+function maskOf(rows: string[]): BinaryMask {
+  const width = rows[0].length;
+  const data = Uint8Array.from(rows.join(''), (c) => (c === '#' ? 1 : 0));
+  return { width, height: rows.length, data };
+}
+
+function labelsOf(width: number, values: number[]): LabelImage {
+  return { width, height: values.length / width, data: Int32Array.from(values) };
+}
+
+/** Two disks of radius r whose centres are d apart on one row, in a w x h image. */
+function twoDisks(w: number, h: number, r: number, d: number): { mask: BinaryMask; c1: number; c2: number } {
+  const cy = Math.floor(h / 2);
+  const x1 = Math.floor((w - d) / 2);
+  const x2 = x1 + d;
+  const data = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const in1 = (x - x1) ** 2 + (y - cy) ** 2 <= r * r;
+      const in2 = (x - x2) ** 2 + (y - cy) ** 2 <= r * r;
+      data[y * w + x] = in1 || in2 ? 1 : 0;
+    }
+  }
+  return { mask: { width: w, height: h, data }, c1: cy * w + x1, c2: cy * w + x2 };
+}
+
+test('connected components: a diagonal pair is one object with 8-connectivity, two with 4', () => {
+  const diag = maskOf(['#..', '.#.', '..#']);
+  const eight = connectedComponents(diag, 8);
+  assert.ok(eight.data instanceof Int32Array);
+  assert.deepEqual([...eight.data], [1, 0, 0, 0, 1, 0, 0, 0, 1]);
+  const four = connectedComponents(diag, 4);
+  assert.deepEqual([...four.data], [1, 0, 0, 0, 2, 0, 0, 0, 3]);
+  assert.equal(countComponents(diag, 4).count, 3);
+  // numbered in raster order of each component's first pixel
+  assert.deepEqual([...connectedComponents(maskOf(['.#', '#.', '..']), 4).data], [0, 1, 2, 0, 0, 0]);
+  assert.throws(() => connectedComponents(diag, 6 as 4), InvalidArgumentError);
+  assert.throws(() => connectedComponents({ width: 2, height: 2, data: new Uint8Array(3) }), ShapeError);
+});
+
+test('removeSmallObjects keeps objects of exactly minSize and drops smaller ones', () => {
+  const m = maskOf(['##..#', '##..#', '.....', '#....']);
+  assert.deepEqual([...removeSmallObjects(m, 2).data], [1, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual([...removeSmallObjects(m, 3).data], [1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual([...removeSmallObjects(m, 0).data], [...m.data]);
+  assert.throws(() => removeSmallObjects(m, -1), InvalidArgumentError);
+  const lab = removeSmallInstances(labelsOf(4, [4, 7, 7, 0]), 2);
+  assert.ok(lab.data instanceof Int32Array);
+  assert.deepEqual([...lab.data], [0, 7, 7, 0]);
+});
+
+test('fillHoles fills a hole only below the size bound, and never background touching the border', () => {
+  // a ring around a 2-pixel hole, and a bay open to the right border
+  const m = maskOf([
+    '#####...',
+    '#..##.##',
+    '#####.#.',
+    '......##',
+  ]);
+  const kept = fillHoles(m, 2);
+  assert.deepEqual([...kept.data], [...m.data], 'hole of area 2 is not below 2');
+  const filled = fillHoles(m, 3);
+  assert.equal(filled.data[1 * 8 + 1], 1);
+  assert.equal(filled.data[1 * 8 + 2], 1);
+  assert.equal(filled.data[2 * 8 + 7], 0, 'border background stays');
+  assert.equal(fillHoles(m, Infinity).data[2 * 8 + 7], 0);
+  assert.ok(filled.data instanceof Uint8Array);
+  // 4-connected holes by default: the diagonal gap in this outline does not open the hole
+  const diagonalGap = maskOf(['.#.', '#.#', '.#.']);
+  assert.equal(fillHoles(diagonalGap, 10).data[4], 1);
+  assert.equal(fillHoles(diagonalGap, 10, 8).data[4], 0);
+});
+
+test('euclideanDistanceTransform is exact on a tiny mask', () => {
+  const m = maskOf(['.....', '.###.', '.###.', '.###.', '.....']);
+  const d = euclideanDistanceTransform(m);
+  assert.ok(d.data instanceof Float32Array);
+  assert.deepEqual([...d.data], [0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 1, 2, 1, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
+  // a single background corner: distances are true Euclidean (sqrt(dx² + dy²)), not chamfer
+  const corner = euclideanDistanceTransform(maskOf(['.###', '####', '####']));
+  const expect = [0, 1, 2, 3, 1, Math.SQRT2, Math.sqrt(5), Math.sqrt(10), 2, Math.sqrt(5), Math.sqrt(8), Math.sqrt(13)];
+  expect.forEach((v, i) => assert.equal(corner.data[i], Math.fround(v), `pixel ${i}`));
+  assert.deepEqual([...euclideanDistanceTransform(maskOf(['##'])).data], [Infinity, Infinity]);
+});
+
+test('watershed splits two touching disks into two basins, one per marker', () => {
+  const { mask, c1, c2 } = twoDisks(40, 24, 8, 12);
+  assert.equal(countComponents(mask, 8).count, 1, 'the disks touch');
+  const dist = euclideanDistanceTransform(mask);
+  for (let i = 0; i < dist.data.length; i++) dist.data[i] = -dist.data[i];
+  const markers = new Int32Array(mask.data.length);
+  markers[c1] = 1;
+  markers[c2] = 2;
+  const before = Float32Array.from(dist.data);
+  const out = watershed(dist, { width: 40, height: 24, data: markers }, { mask });
+  assert.ok(out.data instanceof Int32Array);
+  assert.deepEqual(dist.data, before, 'input not mutated');
+  // every pixel goes to the nearer centre; the column half-way between them is a tie,
+  // which the first-queued marker (raster order: label 1) wins
+  const xMid = (c1 % 40) + 6;
+  for (let i = 0; i < out.data.length; i++) {
+    assert.equal(out.data[i] !== 0, mask.data[i] !== 0, 'every mask pixel, and only those, is flooded');
+    if (mask.data[i] === 0) continue;
+    const x = i % 40;
+    assert.equal(out.data[i], x <= xMid ? 1 : 2, `pixel ${x},${Math.floor(i / 40)}`);
+  }
+});
+
+test('watershed lines, FIFO plateaus, masks and validation', () => {
+  const ramp = { width: 5, height: 1, data: Float32Array.of(0, 1, 2, 1, 0) };
+  const seeds = labelsOf(5, [1, 0, 0, 0, 2]);
+  assert.deepEqual([...watershed(ramp, seeds, { watershedLine: true }).data], [1, 1, 0, 2, 2]);
+  assert.deepEqual([...watershed(ramp, seeds).data], [1, 1, 1, 2, 2], 'the tie goes to the first-queued basin');
+  // a flat uint8 plateau floods breadth-first: the boundary falls half-way
+  const flat = { width: 7, height: 1, data: new Uint8Array(7) };
+  assert.deepEqual([...watershed(flat, labelsOf(7, [1, 0, 0, 0, 0, 0, 2])).data], [1, 1, 1, 1, 2, 2, 2]);
+  assert.deepEqual([...watershed(flat, labelsOf(7, [1, 0, 0, 0, 0, 0, 2]), { watershedLine: true }).data], [1, 1, 1, 0, 2, 2, 2]);
+  // the same on a float map (binary heap) as on a uint8 map (bucket queue)
+  const flatF = { width: 7, height: 1, data: new Float32Array(7) };
+  assert.deepEqual([...watershed(flatF, labelsOf(7, [1, 0, 0, 0, 0, 0, 2])).data], [1, 1, 1, 1, 2, 2, 2]);
+  // the mask stops the flood; unreachable pixels stay 0
+  const masked = watershed(flat, labelsOf(7, [1, 0, 0, 0, 0, 0, 0]), { mask: maskOf(['###.###']) });
+  assert.deepEqual([...masked.data], [1, 1, 1, 0, 0, 0, 0]);
+  assert.throws(() => watershed(flat, labelsOf(6, [1, 0, 0, 0, 0, 2])), ShapeError);
+  assert.throws(() => watershed(flatF, labelsOf(7, [1, 0, 0, 0, 0, 0, 2]), { connectivity: 3 as 4 }), InvalidArgumentError);
+  const nan = { width: 2, height: 1, data: Float32Array.of(0, NaN) };
+  assert.throws(() => watershed(nan, labelsOf(2, [1, 0])), InvalidArgumentError);
+});
+
+test('dilateLabels grows into background only; ties go to the larger id', () => {
+  const out = dilateLabels(labelsOf(5, [0, 3, 0, 5, 0]), 1);
+  assert.ok(out.data instanceof Int32Array);
+  assert.deepEqual([...out.data], [3, 3, 5, 5, 5]);
+  // a labelled pixel keeps its label; 'max' is a grey-level dilation instead
+  assert.deepEqual([...dilateLabels(labelsOf(4, [3, 3, 5, 5]), 1).data], [3, 3, 5, 5]);
+  assert.deepEqual([...dilateLabels(labelsOf(4, [3, 3, 5, 5]), 1, { overlap: 'max' }).data], [3, 5, 5, 5]);
+  // radius 1 is the 4-neighbour cross; the nearest label wins over a farther, larger one
+  const cross = dilateLabels(labelsOf(3, [0, 0, 0, 0, 1, 0, 0, 0, 0]), 1);
+  assert.deepEqual([...cross.data], [0, 1, 0, 1, 1, 1, 0, 1, 0]);
+  assert.deepEqual([...dilateLabels(labelsOf(6, [2, 0, 0, 0, 9, 0]), 3).data], [2, 2, 9, 9, 9, 9]);
+  assert.throws(() => dilateLabels(labelsOf(2, [1, 0]), 1.5), InvalidArgumentError);
+});
+
+test('postprocess: both recipes split two touching nuclei with one marker each', () => {
+  const { mask, c1, c2 } = twoDisks(48, 32, 9, 14);
+  const w = mask.width;
+  const maskProb = { width: w, height: mask.height, data: Uint8Array.from(mask.data, (v) => (v ? 230 : 5)) };
+  const markerProb = { width: w, height: mask.height, data: new Uint8Array(mask.data.length) };
+  for (const c of [c1, c2]) {
+    const cx = c % w;
+    const cy = Math.floor(c / w);
+    for (let y = cy - 3; y <= cy + 3; y++) for (let x = cx - 3; x <= cx + 3; x++) markerProb.data[y * w + x] = 220;
+  }
+  for (const params of [PAPER_PARAMS, DEFAULT_PARAMS] as PostprocessParams[]) {
+    const labels = postprocess(maskProb, markerProb, params);
+    assert.ok(labels.data instanceof Int32Array, params.recipe);
+    assert.equal(labels.width, w);
+    assert.equal(countComponents(mask, 8).count, 1);
+    assert.notEqual(labels.data[c1], 0, params.recipe);
+    assert.notEqual(labels.data[c2], 0, params.recipe);
+    assert.notEqual(labels.data[c1], labels.data[c2], `${params.recipe}: two instances`);
+    assert.equal(new Set(labels.data).size, 3, `${params.recipe}: background + 2 ids`);
+  }
+  // a nucleus with no marker is kept whole by the default recipe
+  const noMarker = postprocess(maskProb, { ...markerProb, data: new Uint8Array(mask.data.length) }, DEFAULT_PARAMS);
+  assert.equal(new Set(noMarker.data).size, 2);
+});
+
+test('postprocess validates its parameters and shapes', () => {
+  const p = { width: 2, height: 1, data: new Uint8Array(2) };
+  assert.throws(() => postprocess(p, p, { ...DEFAULT_PARAMS, maskThreshold: 1.5 }), InvalidArgumentError);
+  assert.throws(() => postprocess(p, p, { ...PAPER_PARAMS, markerThreshold: -0.1 }), InvalidArgumentError);
+  assert.throws(() => postprocess(p, p, { ...DEFAULT_PARAMS, minNucleusArea: -1 }), InvalidArgumentError);
+  assert.throws(() => postprocess(p, p, { ...DEFAULT_PARAMS, dilateRadius: 0.5 }), InvalidArgumentError);
+  assert.throws(() => postprocess(p, p, { ...DEFAULT_PARAMS, recipe: 'magic' } as unknown as PostprocessParams), InvalidArgumentError);
+  assert.throws(() => postprocess(p, { width: 1, height: 2, data: new Uint8Array(2) }, DEFAULT_PARAMS), ShapeError);
+  assert.throws(() => resolvePostprocessParams('magic'), InvalidArgumentError);
+  const r = resolvePostprocessParams('paper', { maskThreshold: 0.3, minMarkerArea: undefined });
+  assert.equal(r.recipe, 'paper');
+  assert.equal(r.maskThreshold, 0.3);
+  assert.equal(r.minMarkerArea, PAPER_PARAMS.minMarkerArea);
+  assert.ok(Object.isFrozen(DEFAULT_PARAMS) && Object.isFrozen(PAPER_PARAMS));
+  const empty = postprocess(p, p, DEFAULT_PARAMS);
+  assert.deepEqual([...empty.data], [0, 0]);
+});
