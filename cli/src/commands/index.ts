@@ -1,6 +1,8 @@
 /** The explicit list of commands (no registration by import side effect). */
 import type { Command } from '../command.js';
 import { prepareTrainingCommand } from './prepare-training.js';
+import { postprocessCommand } from './postprocess.js';
+import { evalCommand } from './eval.js';
 import { gtCommand } from './gt.js';
 import { normalizeCommand } from './normalize.js';
 import { measureCommand } from './measure.js';
@@ -9,6 +11,8 @@ import { serveCommand } from './serve.js';
 
 export const commands: readonly Command[] = [
   prepareTrainingCommand,
+  postprocessCommand,
+  evalCommand,
   gtCommand,
   normalizeCommand,
   measureCommand,
