@@ -7,7 +7,7 @@ export { removeSmallObjects, removeSmallInstances } from './remove-small-objects
 export { fillHoles } from './fill-holes.js';
 export { euclideanDistanceTransform } from './distance-transform.js';
 export { watershed, type WatershedOptions } from './watershed.js';
-export { dilateLabels } from './dilate-labels.js';
+export { dilateLabels, type DilateLabelsOptions } from './dilate-labels.js';
 export { buildElevation } from './elevation.js';
 export {
   PAPER_PARAMS,
