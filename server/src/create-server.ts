@@ -16,6 +16,7 @@ import { serviceRoutes } from './routes/service.js';
 import { slideRoutes } from './routes/slides.js';
 import type { ServerContext, ServerMetrics } from './server-context.js';
 import { SlideLibrary } from './slide-library.js';
+import { viewerRouter } from '@nucleilens/viewer-plugin/router';
 
 /** A created (not yet listening) server. */
 export interface NucleiLensServer {
@@ -97,6 +98,8 @@ export function createServer(options: ServerOptions): NucleiLensServer {
   });
   app.use(corsMiddleware(opts.cors));
   for (const routes of [serviceRoutes, slideRoutes, deepZoomRoutes, iiifRoutes]) app.use(routes(ctx));
+  // The viewer page: `/` (slide list), `/view/:id`, `/viewer-assets/*`.
+  app.use(viewerRouter());
   app.use((req, res) => {
     res.status(404).json({ error: { code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path.slice(0, 200)}` } });
   });

@@ -1,0 +1,191 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_PARAMS, postprocess } from '@nucleilens/pipeline/post';
+import { measureNuclei } from '@nucleilens/pipeline/measure';
+import type { ProbMapU8 } from '@nucleilens/pipeline/raster';
+import {
+  SpatialIndex,
+  cellCore,
+  cellsMeeting,
+  instanceBucket,
+  measurementDomain,
+  paramsFromQuery,
+  paramsKey,
+  paramsToQuery,
+  rampBucket,
+  rampColor,
+  recordFromFeature,
+  recordHolds,
+  snapRect,
+  splitProbPixels,
+  tileNuclei,
+  tileOwns,
+  withField,
+  INSTANCE_HUES,
+  RAMP_BUCKETS,
+  type NucleusFeature,
+  type ProbTile,
+  type Rect,
+} from '@nucleilens/viewer-plugin/core';
+
+test('cellsMeeting lists the compute tiles whose core meets a rectangle, clipped to the slide', () => {
+  const g = { tile: 512, slideWidth: 1200, slideHeight: 700 };
+  assert.deepEqual(
+    cellsMeeting(g, { x: 500, y: 0, width: 20, height: 10 }).map((c) => [c.col, c.row]),
+    [[0, 0], [1, 0]],
+  );
+  // Half-open: a rectangle ending exactly at 512 does not meet column 1.
+  assert.deepEqual(cellsMeeting(g, { x: 0, y: 0, width: 512, height: 512 }).map((c) => [c.col, c.row]), [[0, 0]]);
+  assert.deepEqual(cellsMeeting(g, { x: 2000, y: 0, width: 10, height: 10 }), []);
+  assert.deepEqual(cellCore(g, 2, 1), { x: 1024, y: 512, width: 176, height: 188 });
+  assert.equal(cellsMeeting(g, { x: -50, y: -50, width: 5000, height: 5000 }).length, 6);
+});
+
+test('snapRect rounds outwards and clips to the slide', () => {
+  assert.deepEqual(snapRect({ x: -3.2, y: 10.5, width: 20.1, height: 5 }, 100, 100), { x: 0, y: 10, width: 17, height: 6 });
+  assert.deepEqual(snapRect({ x: 95.5, y: 0, width: 10, height: 1 }, 100, 100), { x: 95, y: 0, width: 5, height: 1 });
+});
+
+test('parameters survive a query string and keep a stable key', () => {
+  const p = withField(DEFAULT_PARAMS, 'maskThreshold', 0.35);
+  const q = paramsToQuery(p);
+  assert.equal(q.get('maskThreshold'), '0.35');
+  assert.equal(q.get('recipe'), 'default');
+  assert.equal(q.get('minNucleusArea'), String(DEFAULT_PARAMS.minNucleusArea));
+  assert.deepEqual(paramsFromQuery(q), p);
+  assert.equal(paramsKey(p), paramsKey({ ...p }));
+  assert.notEqual(paramsKey(p), paramsKey(DEFAULT_PARAMS));
+  // Absent or garbage numbers keep the defaults; an out-of-range one is refused.
+  assert.deepEqual(paramsFromQuery(new URLSearchParams('maskThreshold=abc')), DEFAULT_PARAMS);
+  assert.throws(() => paramsFromQuery(new URLSearchParams('maskThreshold=1.5')), /maskThreshold/);
+  assert.equal(paramsFromQuery(new URLSearchParams('recipe=paper')).recipe, 'paper');
+});
+
+function square(id: string, x: number, y: number, s: number, area = s * s): NucleusFeature {
+  return {
+    type: 'Feature',
+    id,
+    geometry: { type: 'Polygon', coordinates: [[[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]]] },
+    properties: { objectType: 'detection', measurements: { Area: area } },
+  };
+}
+
+test('recordFromFeature takes the ring, box and centroid; recordHolds is the even-odd rule', () => {
+  const r = recordFromFeature(square('a', 10, 20, 4));
+  assert.deepEqual([r.minX, r.minY, r.maxX, r.maxY], [10, 20, 14, 24]);
+  assert.deepEqual([r.cx, r.cy], [12, 22]);
+  assert.equal(recordHolds(r, 12, 22), true);
+  assert.equal(recordHolds(r, 14.5, 22), false);
+  const withCentroid = recordFromFeature({
+    ...square('b', 0, 0, 4),
+    properties: { objectType: 'detection', measurements: { 'Centroid X px': 1.5, 'Centroid Y px': 2.5 } },
+  });
+  assert.deepEqual([withCentroid.cx, withCentroid.cy], [1.5, 2.5]);
+  assert.throws(() => recordFromFeature({ ...square('c', 0, 0, 1), geometry: { type: 'Polygon', coordinates: [[[0, 0]]] } }), /no polygon ring/);
+});
+
+test('SpatialIndex finds the nucleus under a point, the smaller one where two overlap', () => {
+  const big = recordFromFeature(square('big', 0, 0, 100));
+  const small = recordFromFeature(square('small', 60, 60, 10));
+  const far = recordFromFeature(square('far', 1000, 1000, 8));
+  const index = new SpatialIndex([big, small, far]);
+  assert.equal(index.at(5, 5)?.id, 'big');
+  assert.equal(index.at(65, 65)?.id, 'small');
+  assert.equal(index.at(1004, 1004)?.id, 'far');
+  assert.equal(index.at(500, 500), undefined);
+});
+
+test('colour scales: viridis ends, buckets, instance hues, robust domain', () => {
+  assert.equal(rampColor(0), '#440154');
+  assert.equal(rampColor(1), '#fde725');
+  assert.equal(rampColor(Number.NaN), '#440154');
+  const domain = { min: 0, max: 10 };
+  assert.equal(rampBucket(-5, domain), 0);
+  assert.equal(rampBucket(10, domain), RAMP_BUCKETS - 1);
+  assert.equal(rampBucket(undefined, domain), -1);
+  const b = instanceBucket('3f2c');
+  assert.ok(b >= 0 && b < INSTANCE_HUES);
+  assert.equal(instanceBucket('3f2c'), b);
+  const records = Array.from({ length: 101 }, (_, i) => recordFromFeature(square(String(i), i * 10, 0, 5, i)));
+  assert.deepEqual(measurementDomain(records, 'Area'), { min: 2, max: 98 });
+  assert.equal(measurementDomain(records, 'Eccentricity'), undefined);
+});
+
+test('splitProbPixels separates the mask (R) and marker (G) channels', () => {
+  const { mask, marker } = splitProbPixels(Uint8Array.from([10, 20, 0, 255, 30, 40, 0, 255]), 2, 1, 4);
+  assert.deepEqual([...mask.data], [10, 30]);
+  assert.deepEqual([...marker.data], [20, 40]);
+  assert.throws(() => splitProbPixels(new Uint8Array(7), 2, 1, 4), /expected 2x1x4 = 8 bytes, got 7/);
+});
+
+/** A slide-sized pair of probability maps with discs (mask radius 7, marker radius 3). */
+function discSlide(w: number, h: number, centres: readonly (readonly [number, number])[]): { mask: ProbMapU8; marker: ProbMapU8 } {
+  const mask = new Uint8Array(w * h);
+  const marker = new Uint8Array(w * h);
+  for (const [cx, cy] of centres) {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const d2 = (x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2;
+        if (d2 <= 49) mask[y * w + x] = 230;
+        if (d2 <= 9) marker[y * w + x] = 230;
+      }
+    }
+  }
+  return { mask: { width: w, height: h, data: mask }, marker: { width: w, height: h, data: marker } };
+}
+
+function crop(map: ProbMapU8, slideWidth: number, r: Rect): ProbMapU8 {
+  const data = new Uint8Array(r.width * r.height);
+  for (let y = 0; y < r.height; y++) data.set(map.data.subarray((r.y + y) * slideWidth + r.x, (r.y + y) * slideWidth + r.x + r.width), y * r.width);
+  return { width: r.width, height: r.height, data };
+}
+
+test('tileNuclei: each nucleus is owned by exactly one compute tile, the one holding its centroid', () => {
+  const W = 120;
+  const H = 60;
+  const tile = 60;
+  const halo = 16;
+  // One disc straddles the x = 60 tile border with its centre right of it; two sit inside tiles.
+  const centres = [[20, 30], [62, 30], [100, 20]] as const;
+  const slide = discSlide(W, H, centres);
+  const params = { ...DEFAULT_PARAMS, minNucleusArea: 10, minMarkerArea: 5 };
+  const ctx = { slideWidth: W, slideHeight: H, mpp: 0.25, idNamespace: 'synthetic' };
+  const features: NucleusFeature[] = [];
+  const owners: string[] = [];
+  for (const col of [0, 1]) {
+    const core = cellCore({ tile, slideWidth: W, slideHeight: H }, col, 0);
+    const x0 = Math.max(0, core.x - halo);
+    const x1 = Math.min(W, core.x + core.width + halo);
+    const region = { x: x0, y: 0, width: x1 - x0, height: H };
+    const t: ProbTile = { col, row: 0, core, region, mask: crop(slide.mask, W, region), marker: crop(slide.marker, W, region) };
+    for (const f of tileNuclei(t, params, ctx)) {
+      features.push(f);
+      owners.push(`${col}:${Math.round(f.properties.measurements['Centroid X px'])}`);
+    }
+  }
+  assert.equal(features.length, 3);
+  assert.deepEqual(owners.sort(), ['0:20', '1:100', '1:62']);
+  // The whole-slide result has the same areas: tiling with a halo changes nothing.
+  const whole = measureNuclei(postprocess(slide.mask, slide.marker, params)).map((n) => n.area).sort((a, b) => a - b);
+  assert.deepEqual(features.map((f) => f.properties.measurements.Area).sort((a, b) => a - b), whole);
+  assert.ok(features.every((f) => f.properties.measurements['Area µm^2'] === f.properties.measurements.Area * 0.0625));
+});
+
+test('tileOwns drops an instance cut by the halo edge, but not at the slide border', () => {
+  const core = { x: 64, y: 0, width: 64, height: 64 };
+  const region = { x: 48, y: 0, width: 96, height: 64 };
+  const ctx = { slideWidth: 256, slideHeight: 64 };
+  const base = measureNuclei({ width: 4, height: 4, data: Int32Array.from({ length: 16 }, () => 1) }, { offset: { x: 60, y: 0 } })[0];
+  // Touches the region's left edge (x = 48), which is inside the slide: dropped.
+  assert.equal(tileOwns({ ...base, bbox: { x: 48, y: 10, width: 30, height: 8 }, centroid: { x: 66, y: 14 } }, { core, region }, ctx), false);
+  // Touches the top edge, which is the slide's border: kept.
+  assert.equal(tileOwns({ ...base, bbox: { x: 60, y: 0, width: 10, height: 8 }, centroid: { x: 66, y: 4 } }, { core, region }, ctx), true);
+  // Centroid outside the core: another tile's nucleus.
+  assert.equal(tileOwns({ ...base, bbox: { x: 50, y: 20, width: 10, height: 8 }, centroid: { x: 55, y: 24 } }, { core, region }, ctx), false);
+});
+
+test('tileNuclei refuses maps that do not cover the region', () => {
+  const m: ProbMapU8 = { width: 4, height: 4, data: new Uint8Array(16) };
+  const t: ProbTile = { col: 0, row: 0, core: { x: 0, y: 0, width: 4, height: 4 }, region: { x: 0, y: 0, width: 5, height: 4 }, mask: m, marker: m };
+  assert.throws(() => tileNuclei(t, DEFAULT_PARAMS, { slideWidth: 5, slideHeight: 4 }), /maps are 4x4, region is 5x4/);
+});

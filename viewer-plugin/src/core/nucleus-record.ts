@@ -1,0 +1,97 @@
+/**
+ * The viewer's form of one nucleus: the GeoJSON feature (kept whole for export) plus the
+ * flat ring, bounding box and centroid that drawing and hit-testing read every frame.
+ * DOM-free.
+ */
+import type { NucleusFeature } from './server-types.js';
+
+/** One nucleus, level-0 px. */
+export interface NucleusRecord {
+  /** The feature's id (a UUID from the server or the worker). */
+  readonly id: string;
+  /** Exterior ring, flat [x0, y0, x1, y1, ...], closed (last point = first). */
+  readonly ring: Float64Array;
+  readonly minX: number;
+  readonly minY: number;
+  readonly maxX: number;
+  readonly maxY: number;
+  /** Centroid; the one the server's ownership and region queries use. */
+  readonly cx: number;
+  readonly cy: number;
+  /** QuPath measurement name -> value (Area, Eccentricity, Hematoxylin OD mean...). */
+  readonly measurements: Readonly<Record<string, number>>;
+  /** The feature as received, for GeoJSON download. */
+  readonly feature: NucleusFeature;
+}
+
+/** Area-weighted centroid of a closed ring (shoelace); the vertex mean for a degenerate ring. */
+function ringCentroid(ring: Float64Array): { x: number; y: number } {
+  let a2 = 0;
+  let sx = 0;
+  let sy = 0;
+  for (let i = 0; i + 3 < ring.length; i += 2) {
+    const cross = ring[i] * ring[i + 3] - ring[i + 2] * ring[i + 1];
+    a2 += cross;
+    sx += (ring[i] + ring[i + 2]) * cross;
+    sy += (ring[i + 1] + ring[i + 3]) * cross;
+  }
+  if (a2 !== 0) return { x: sx / (3 * a2), y: sy / (3 * a2) };
+  let mx = 0;
+  let my = 0;
+  const n = ring.length / 2;
+  for (let i = 0; i < ring.length; i += 2) {
+    mx += ring[i];
+    my += ring[i + 1];
+  }
+  return { x: mx / n, y: my / n };
+}
+
+/**
+ * A record from a GeoJSON nucleus feature. The centroid is the feature's `Centroid X px` /
+ * `Centroid Y px` measurements when present (the pixel centroid the server filters on),
+ * else the polygon's.
+ * @throws {TypeError} when the feature has no polygon ring of at least 3 points.
+ * @example
+ * const r = recordFromFeature(feature);
+ * r.measurements.Area; // px²
+ */
+export function recordFromFeature(feature: NucleusFeature): NucleusRecord {
+  const outer = feature.geometry?.coordinates?.[0];
+  if (!outer || outer.length < 3) throw new TypeError(`nucleus feature ${String(feature.id)} has no polygon ring`);
+  const ring = new Float64Array(outer.length * 2);
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (let i = 0; i < outer.length; i++) {
+    const x = outer[i][0];
+    const y = outer[i][1];
+    ring[2 * i] = x;
+    ring[2 * i + 1] = y;
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+  }
+  const m = feature.properties?.measurements ?? {};
+  const given = Number.isFinite(m['Centroid X px']) && Number.isFinite(m['Centroid Y px']);
+  const c = given ? { x: m['Centroid X px'], y: m['Centroid Y px'] } : ringCentroid(ring);
+  return { id: String(feature.id), ring, minX, minY, maxX, maxY, cx: c.x, cy: c.y, measurements: m, feature };
+}
+
+/**
+ * Whether (x, y) lies inside the record's ring (even-odd rule), level-0 px.
+ * @example
+ * recordHolds(record, record.cx, record.cy); // true for a convex nucleus
+ */
+export function recordHolds(r: NucleusRecord, x: number, y: number): boolean {
+  if (x < r.minX || x > r.maxX || y < r.minY || y > r.maxY) return false;
+  const p = r.ring;
+  let inside = false;
+  for (let i = 0, j = p.length - 2; i < p.length; j = i, i += 2) {
+    const yi = p[i + 1];
+    const yj = p[j + 1];
+    if (yi > y !== yj > y && x < ((p[j] - p[i]) * (y - yi)) / (yj - yi) + p[i]) inside = !inside;
+  }
+  return inside;
+}

@@ -1,0 +1,139 @@
+/**
+ * Nuclei of one compute tile from its cached probabilities: the same post-processing,
+ * measurement and ownership rule as the server's `/nuclei` (docs/API.md), so the live
+ * preview shows what the server will answer for the same parameters. DOM-free; runs in
+ * the tuning Web Worker and in Node tests.
+ */
+import { postprocess, type PostprocessParams } from '@nucleilens/pipeline/post';
+import { measureNuclei, toGeoJson, type NucleusInstance } from '@nucleilens/pipeline/measure';
+import { cropPlane, type ProbMapU8 } from '@nucleilens/pipeline/raster';
+import { rectHolds } from './compute-grid.js';
+import type { NucleusFeature, Rect } from './server-types.js';
+
+/** A compute tile's decoded probabilities over its region. */
+export interface ProbTile {
+  readonly col: number;
+  readonly row: number;
+  readonly core: Rect;
+  /** Core plus halo, clipped to the slide; `mask` and `marker` cover exactly this. */
+  readonly region: Rect;
+  /** Nucleus probability x 255, region.width x region.height. */
+  readonly mask: ProbMapU8;
+  /** Shape-marker probability x 255, same size. */
+  readonly marker: ProbMapU8;
+}
+
+/** Slide facts the ownership rule and the measurements need. */
+export interface TileContext {
+  readonly slideWidth: number;
+  readonly slideHeight: number;
+  /** Microns per level-0 px, for the µm measurements. */
+  readonly mpp?: number;
+  /** Mixed into feature ids, as the server does (the slide id). */
+  readonly idNamespace?: string;
+}
+
+/**
+ * Splits an RGBA (or RGB) pixel buffer of a probabilities PNG (R = mask x 255,
+ * G = marker x 255) into the two maps.
+ * @param pixels width x height x `channels` uint8, row-major
+ * @throws {RangeError} when the buffer length is not width x height x channels.
+ * @example
+ * const { mask, marker } = splitProbPixels(imageData.data, imageData.width, imageData.height, 4);
+ */
+export function splitProbPixels(
+  pixels: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  channels: 3 | 4,
+): { mask: ProbMapU8; marker: ProbMapU8 } {
+  const n = width * height;
+  if (pixels.length !== n * channels) {
+    throw new RangeError(`probability pixels: expected ${width}x${height}x${channels} = ${n * channels} bytes, got ${pixels.length}`);
+  }
+  const mask = new Uint8Array(n);
+  const marker = new Uint8Array(n);
+  for (let i = 0, j = 0; i < n; i++, j += channels) {
+    mask[i] = pixels[j];
+    marker[i] = pixels[j + 1];
+  }
+  return { mask: { width, height, data: mask }, marker: { width, height, data: marker } };
+}
+
+/**
+ * Whether a compute tile keeps an instance measured over its region: the centroid lies in
+ * the core, and the instance does not touch the region's outer edge except where that edge
+ * is the slide's border (a nucleus cut by the halo edge is seen whole by its owner).
+ */
+export function tileOwns(n: NucleusInstance, tile: Pick<ProbTile, 'core' | 'region'>, ctx: TileContext): boolean {
+  if (!rectHolds(tile.core, n.centroid.x, n.centroid.y)) return false;
+  const { region } = tile;
+  const b = n.bbox;
+  if (b.x <= region.x && region.x > 0) return false;
+  if (b.y <= region.y && region.y > 0) return false;
+  const rx1 = region.x + region.width;
+  const ry1 = region.y + region.height;
+  if (b.x + b.width >= rx1 && rx1 < ctx.slideWidth) return false;
+  if (b.y + b.height >= ry1 && ry1 < ctx.slideHeight) return false;
+  return true;
+}
+
+/** Intersection of two half-open rectangles, undefined when empty. */
+function intersect(a: Rect, b: Rect): Rect | undefined {
+  const x0 = Math.max(a.x, b.x);
+  const y0 = Math.max(a.y, b.y);
+  const x1 = Math.min(a.x + a.width, b.x + b.width);
+  const y1 = Math.min(a.y + a.height, b.y + b.height);
+  return x1 > x0 && y1 > y0 ? { x: x0, y: y0, width: x1 - x0, height: y1 - y0 } : undefined;
+}
+
+/**
+ * The part of a tile's region worth post-processing when only nuclei with their centroid in
+ * `view` matter: the core's visible part grown by `halo` on every side, within the region.
+ * Those nuclei come out exactly as over the whole region, for the same reason the server's
+ * halo makes tiles agree (a nucleus is smaller than the halo). Undefined when the core is
+ * out of view.
+ * @example
+ * previewWindow(tile, { x: 0, y: 0, width: 1280, height: 800 }, 64);
+ */
+export function previewWindow(tile: Pick<ProbTile, 'core' | 'region'>, view: Rect, halo: number): Rect | undefined {
+  const seen = intersect(tile.core, view);
+  if (!seen) return undefined;
+  return intersect({ x: seen.x - halo, y: seen.y - halo, width: seen.width + 2 * halo, height: seen.height + 2 * halo }, tile.region);
+}
+
+/**
+ * The nuclei a compute tile owns, as QuPath GeoJSON features in level-0 px.
+ * @param tile decoded probabilities of one compute tile
+ * @param params post-processing parameters (validated by `postprocess`)
+ * @param window part of the region to post-process (see {@link previewWindow}); default the
+ *   whole region. Its edges inside the slide count as halo edges for the ownership rule.
+ * @throws {ShapeError} when the maps do not match the region's size;
+ *   {InvalidArgumentError} for out-of-range parameters; {RangeError} for a window outside the region.
+ * @example
+ * const features = tileNuclei(tile, { ...DEFAULT_PARAMS, maskThreshold: 0.4 }, { slideWidth, slideHeight });
+ */
+export function tileNuclei(tile: ProbTile, params: PostprocessParams, ctx: TileContext, window?: Rect): NucleusFeature[] {
+  const { region } = tile;
+  if (tile.mask.width !== region.width || tile.mask.height !== region.height) {
+    throw new RangeError(
+      `tile ${tile.col}_${tile.row}: maps are ${tile.mask.width}x${tile.mask.height}, region is ${region.width}x${region.height}`,
+    );
+  }
+  const area = window ?? region;
+  const dx = area.x - region.x;
+  const dy = area.y - region.y;
+  if (dx < 0 || dy < 0 || dx + area.width > region.width || dy + area.height > region.height) {
+    throw new RangeError(`tile ${tile.col}_${tile.row}: window ${JSON.stringify(area)} is not inside region ${JSON.stringify(region)}`);
+  }
+  const whole = area.width === region.width && area.height === region.height;
+  const mask = whole ? tile.mask : cropPlane(tile.mask, dx, dy, area.width, area.height);
+  const marker = whole ? tile.marker : cropPlane(tile.marker, dx, dy, area.width, area.height);
+  const labels = postprocess(mask, marker, params);
+  const instances = measureNuclei(labels, {
+    offset: { x: area.x, y: area.y },
+    ...(ctx.mpp !== undefined && ctx.mpp > 0 && { micronsPerPixel: ctx.mpp }),
+  });
+  const owned = instances.filter((n) => tileOwns(n, { core: tile.core, region: area }, ctx));
+  return toGeoJson(owned, { idNamespace: ctx.idNamespace ?? '' }).features;
+}

@@ -1,0 +1,114 @@
+/**
+ * The histogram of a measurement over the nuclei in view, drawn with plotly.js. plotly.js
+ * (plotly.js-dist-min, about 4.7 MB) is loaded once per page, on first use, from a script
+ * URL; a page that already has `window.Plotly` loads nothing.
+ */
+
+/** The few plotly.js calls the histogram makes. */
+interface PlotlyLike {
+  react(root: HTMLElement, data: object[], layout: object, config: object): Promise<unknown>;
+  purge(root: HTMLElement): void;
+}
+
+let plotlyPromise: Promise<PlotlyLike> | undefined;
+
+/**
+ * `window.Plotly`, loading `url` with a script tag the first time (later calls share the
+ * same load, whatever URL they pass).
+ * @throws {Error} (as a rejection) when the script cannot be loaded or defines no Plotly.
+ */
+export function loadPlotly(url: string): Promise<PlotlyLike> {
+  const existing = (globalThis as { Plotly?: PlotlyLike }).Plotly;
+  if (existing) return Promise.resolve(existing);
+  plotlyPromise ??= new Promise<PlotlyLike>((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = url;
+    s.async = true;
+    s.onload = () => {
+      const p = (globalThis as { Plotly?: PlotlyLike }).Plotly;
+      if (p) resolve(p);
+      else reject(new Error(`${url} loaded but defined no Plotly`));
+    };
+    s.onerror = () => {
+      plotlyPromise = undefined;
+      reject(new Error(`cannot load plotly.js from ${url}`));
+    };
+    document.head.appendChild(s);
+  });
+  return plotlyPromise;
+}
+
+/** A histogram in a container element, redrawn at most once per animation frame. */
+export class MeasurementHistogram {
+  private plotly: PlotlyLike | undefined;
+  private pending: { values: number[]; title: string } | undefined;
+  private frame = 0;
+  private drawing = false;
+
+  /**
+   * @param root element the plot fills
+   * @param plotlyUrl where to load plotly.js from
+   * @param onError called once when plotly.js cannot be loaded
+   */
+  constructor(
+    private readonly root: HTMLElement,
+    plotlyUrl: string,
+    onError: (e: Error) => void,
+  ) {
+    loadPlotly(plotlyUrl).then(
+      (p) => {
+        this.plotly = p;
+        this.schedule();
+      },
+      (e: Error) => onError(e),
+    );
+  }
+
+  /** Shows `values` (one per nucleus) under the axis title `title`. */
+  show(values: number[], title: string): void {
+    this.pending = { values, title };
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.frame || !this.plotly || !this.pending) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      void this.draw();
+    });
+  }
+
+  private async draw(): Promise<void> {
+    const plotly = this.plotly;
+    const next = this.pending;
+    if (!plotly || !next || this.drawing) return;
+    this.pending = undefined;
+    this.drawing = true;
+    try {
+      await plotly.react(
+        this.root,
+        [{ type: 'histogram', x: next.values, nbinsx: 30, marker: { color: '#3b528b' }, hovertemplate: '%{x}: %{y}<extra></extra>' }],
+        {
+          margin: { l: 40, r: 8, t: 8, b: 36 },
+          height: this.root.clientHeight || 160,
+          xaxis: { title: { text: next.title }, automargin: true },
+          yaxis: { title: { text: 'nuclei' }, automargin: true },
+          bargap: 0.05,
+          paper_bgcolor: 'rgba(0,0,0,0)',
+          plot_bgcolor: 'rgba(0,0,0,0)',
+          font: { size: 11 },
+        },
+        { displayModeBar: false, responsive: true },
+      );
+    } finally {
+      this.drawing = false;
+      if (this.pending) this.schedule();
+    }
+  }
+
+  /** Frees plotly's resources. */
+  destroy(): void {
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.plotly?.purge(this.root);
+  }
+}

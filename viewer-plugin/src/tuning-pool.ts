@@ -1,0 +1,160 @@
+/**
+ * The main thread's side of the tuning workers: a small pool, each worker holding the
+ * probability tiles whose key hashes to it, so tiles are post-processed in parallel on
+ * machines with cores to spare. Results stream back tile by tile.
+ */
+import type { PostprocessParams } from './core/tuning-params.js';
+import type { TileContext } from './core/tile-nuclei.js';
+import type { NucleusFeature, ProbsTileRef, Rect } from './core/server-types.js';
+import { cellKey } from './core/compute-grid.js';
+import type { WireError, WorkerReply, WorkerRequest } from './worker/protocol.js';
+
+/** What the pool reports. */
+export interface TuningHandlers {
+  /** One tile's nuclei for compute generation `gen` (parameters as passed to {@link TuningPool.compute}). */
+  tile(gen: number, key: string, features: NucleusFeature[], ms: number): void;
+  /** Every worker finished generation `gen` (or a later one); `missing` keys had no cached tile. */
+  done(gen: number, ms: number, missing: string[]): void;
+  /** A worker failed: could not load, or threw while post-processing. */
+  error(e: WireError): void;
+}
+
+interface Member {
+  readonly worker: Worker;
+  /** Newest compute generation sent, and newest reported done. */
+  sent: number;
+  done: number;
+}
+
+function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** A pool of tuning workers. */
+export class TuningPool {
+  private readonly members: Member[] = [];
+  private nextLoadId = 1;
+  private readonly loads = new Map<number, (r: Extract<WorkerReply, { type: 'loaded' }>) => void>();
+  private gen = 0;
+  private readonly genStart = new Map<number, number>();
+  private readonly missing = new Map<number, string[]>();
+
+  /**
+   * @param workerUrl URL of dist/nucleilens-worker.js
+   * @param size number of workers (at least 1)
+   */
+  constructor(
+    workerUrl: string | URL,
+    ctx: TileContext,
+    maxTiles: number,
+    size: number,
+    private readonly h: TuningHandlers,
+  ) {
+    const n = Math.max(1, Math.floor(size));
+    for (let i = 0; i < n; i++) {
+      const worker = new Worker(workerUrl);
+      const m: Member = { worker, sent: 0, done: 0 };
+      worker.onmessage = (ev: MessageEvent<WorkerReply>) => this.receive(m, ev.data);
+      worker.onerror = (ev) => {
+        ev.preventDefault();
+        h.error({ name: 'Error', code: 'WORKER', message: `tuning worker: ${ev.message || `cannot load ${String(workerUrl)}`}` });
+      };
+      this.post(m, { type: 'init', ctx, maxTiles: Math.ceil(maxTiles / n) });
+      this.members.push(m);
+    }
+  }
+
+  private post(m: Member, msg: WorkerRequest): void {
+    m.worker.postMessage(msg);
+  }
+
+  private owner(key: string): Member {
+    return this.members[hashKey(key) % this.members.length];
+  }
+
+  private receive(m: Member, r: WorkerReply): void {
+    switch (r.type) {
+      case 'loaded': {
+        const resolve = this.loads.get(r.requestId);
+        this.loads.delete(r.requestId);
+        resolve?.(r);
+        return;
+      }
+      case 'tile':
+        this.h.tile(r.requestId, r.key, r.features, r.ms);
+        return;
+      case 'computed':
+      case 'failed': {
+        m.done = Math.max(m.done, r.requestId);
+        if (r.type === 'failed') this.h.error(r.error);
+        else this.missing.get(r.requestId)?.push(...r.missing);
+        this.settle(r.requestId);
+        return;
+      }
+    }
+  }
+
+  private settle(gen: number): void {
+    if (this.members.some((m) => m.done < Math.min(m.sent, gen))) return;
+    const t0 = this.genStart.get(gen);
+    if (t0 === undefined) return;
+    const missing = this.missing.get(gen) ?? [];
+    for (const g of this.genStart.keys()) {
+      if (g > gen) continue;
+      this.genStart.delete(g);
+      this.missing.delete(g);
+    }
+    this.h.done(gen, performance.now() - t0, missing);
+  }
+
+  /** Fetches and decodes, in the owning workers, the tiles not yet cached there. */
+  async load(tiles: readonly ProbsTileRef[]): Promise<{ loaded: string[]; failed: { key: string; error: WireError }[] }> {
+    const byMember = new Map<Member, ProbsTileRef[]>();
+    for (const t of tiles) {
+      const m = this.owner(cellKey(t.col, t.row));
+      const list = byMember.get(m);
+      if (list) list.push(t);
+      else byMember.set(m, [t]);
+    }
+    const replies = await Promise.all(
+      [...byMember].map(
+        ([m, list]) =>
+          new Promise<Extract<WorkerReply, { type: 'loaded' }>>((resolve) => {
+            const requestId = this.nextLoadId++;
+            this.loads.set(requestId, resolve);
+            this.post(m, { type: 'load', requestId, tiles: list });
+          }),
+      ),
+    );
+    return { loaded: replies.flatMap((r) => r.loaded), failed: replies.flatMap((r) => r.failed) };
+  }
+
+  /**
+   * Starts post-processing `keys` (most important first) with `params` for the nuclei whose
+   * centroid lies in `view`; replaces any computation still running.
+   * @returns the generation number results will carry
+   */
+  compute(params: PostprocessParams, keys: readonly string[], view: Rect, halo: number): number {
+    const gen = ++this.gen;
+    this.genStart.set(gen, performance.now());
+    this.missing.set(gen, []);
+    const byMember = new Map<Member, string[]>(this.members.map((m) => [m, []]));
+    for (const k of keys) byMember.get(this.owner(k))?.push(k);
+    for (const [m, list] of byMember) {
+      m.sent = gen;
+      this.post(m, { type: 'compute', requestId: gen, params, keys: list, view, halo });
+    }
+    return gen;
+  }
+
+  /** Whether any worker is still computing. */
+  get busy(): boolean {
+    return this.members.some((m) => m.done < m.sent);
+  }
+
+  terminate(): void {
+    for (const m of this.members) m.worker.terminate();
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Nucleus outlines on a canvas over the viewer. Paths are built in level-0 px once per
+ * scene, one Path2D per colour bucket, so a frame (pan, zoom) costs one transform and a
+ * handful of stroke/fill calls whatever the number of nuclei.
+ */
+import type { NucleusRecord } from './core/nucleus-record.js';
+import {
+  INSTANCE_PALETTE,
+  instanceBucket,
+  rampBucket,
+  rampBucketColor,
+  COLOR_BY_MEASUREMENT,
+  type ColorBy,
+  type RampDomain,
+} from './core/color-scale.js';
+import type { DrawStyle } from './panel.js';
+
+/** Level-0 px to viewer-element CSS px: screen = origin + scale x image. */
+export interface ImageToScreen {
+  readonly scale: number;
+  readonly ox: number;
+  readonly oy: number;
+}
+
+function ringPath(path: Path2D, ring: Float64Array): void {
+  path.moveTo(ring[0], ring[1]);
+  for (let i = 2; i < ring.length; i += 2) path.lineTo(ring[i], ring[i + 1]);
+  path.closePath();
+}
+
+/** The canvas layer. */
+export class VectorLayer {
+  readonly canvas: HTMLCanvasElement;
+  private readonly g: CanvasRenderingContext2D;
+  private buckets: { color: string; path: Path2D }[] = [];
+  private selectedPath: Path2D | undefined;
+  private hoverPath: Path2D | undefined;
+
+  constructor(private readonly parent: HTMLElement) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'nl-canvas';
+    this.canvas.setAttribute('aria-hidden', 'true');
+    parent.appendChild(this.canvas);
+    const g = this.canvas.getContext('2d');
+    if (!g) throw new Error('the browser gave no 2d canvas context');
+    this.g = g;
+  }
+
+  /**
+   * Rebuilds the coloured paths for `records`.
+   * @param domain range of the measurement ramp (ignored for instance colouring)
+   */
+  setScene(records: readonly NucleusRecord[], colorBy: ColorBy, domain: RampDomain | undefined): void {
+    const byColor = new Map<string, Path2D>();
+    const measurement = colorBy === 'instance' ? undefined : COLOR_BY_MEASUREMENT[colorBy];
+    for (const r of records) {
+      const color =
+        measurement === undefined ? INSTANCE_PALETTE[instanceBucket(r.id)] : rampBucketColor(rampBucket(r.measurements[measurement], domain));
+      let path = byColor.get(color);
+      if (!path) byColor.set(color, (path = new Path2D()));
+      ringPath(path, r.ring);
+    }
+    this.buckets = [...byColor].map(([color, path]) => ({ color, path }));
+  }
+
+  /** The outlines drawn as selected. */
+  setSelected(records: Iterable<NucleusRecord>): void {
+    let path: Path2D | undefined;
+    for (const r of records) ringPath((path ??= new Path2D()), r.ring);
+    this.selectedPath = path;
+  }
+
+  /** The outline drawn as hovered. */
+  setHovered(r: NucleusRecord | null): void {
+    if (!r) {
+      this.hoverPath = undefined;
+      return;
+    }
+    const path = new Path2D();
+    ringPath(path, r.ring);
+    this.hoverPath = path;
+  }
+
+  /**
+   * Draws the scene under `t`, or clears the canvas when `t` is null.
+   * @returns milliseconds spent
+   */
+  draw(t: ImageToScreen | null, style: DrawStyle, opacity: number): number {
+    const t0 = performance.now();
+    const dpr = window.devicePixelRatio || 1;
+    const w = this.parent.clientWidth;
+    const h = this.parent.clientHeight;
+    if (this.canvas.width !== Math.round(w * dpr) || this.canvas.height !== Math.round(h * dpr)) {
+      this.canvas.width = Math.round(w * dpr);
+      this.canvas.height = Math.round(h * dpr);
+      this.canvas.style.width = `${w}px`;
+      this.canvas.style.height = `${h}px`;
+    }
+    const g = this.g;
+    g.setTransform(1, 0, 0, 1, 0, 0);
+    g.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    if (!t || opacity <= 0) return performance.now() - t0;
+    g.setTransform(t.scale * dpr, 0, 0, t.scale * dpr, t.ox * dpr, t.oy * dpr);
+    const px = 1 / t.scale;
+    g.lineJoin = 'round';
+    g.lineWidth = 1.5 * px;
+    for (const b of this.buckets) {
+      if (style === 'fill') {
+        g.globalAlpha = opacity * 0.45;
+        g.fillStyle = b.color;
+        g.fill(b.path);
+      }
+      g.globalAlpha = opacity;
+      g.strokeStyle = b.color;
+      g.stroke(b.path);
+    }
+    g.globalAlpha = 1;
+    if (this.selectedPath) {
+      g.lineWidth = 4 * px;
+      g.strokeStyle = '#000';
+      g.stroke(this.selectedPath);
+      g.lineWidth = 2.5 * px;
+      g.strokeStyle = '#ffeb3b';
+      g.stroke(this.selectedPath);
+    }
+    if (this.hoverPath) {
+      g.lineWidth = 3 * px;
+      g.strokeStyle = '#fff';
+      g.stroke(this.hoverPath);
+    }
+    return performance.now() - t0;
+  }
+
+  destroy(): void {
+    this.canvas.remove();
+  }
+}

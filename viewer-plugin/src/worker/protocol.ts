@@ -1,0 +1,51 @@
+/**
+ * Messages between the overlay (main thread) and the tuning workers. Everything is plain
+ * structured-clone data; errors cross as `{ name, code, message }`.
+ */
+import type { PostprocessParams } from '../core/tuning-params.js';
+import type { TileContext } from '../core/tile-nuclei.js';
+import type { NucleusFeature, ProbsTileRef, Rect } from '../core/server-types.js';
+
+/** An error as it crosses the worker boundary. */
+export interface WireError {
+  readonly name: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Main thread -> worker. */
+export type WorkerRequest =
+  | { readonly type: 'init'; readonly ctx: TileContext; readonly maxTiles: number }
+  /** Fetch and decode these probability tiles (absolute `url`s) unless already cached. */
+  | { readonly type: 'load'; readonly requestId: number; readonly tiles: readonly ProbsTileRef[] }
+  /**
+   * Post-process the cached tiles `keys` ("col_row", most important first) with `params`,
+   * for the nuclei whose centroid lies in `view` (level-0 px; each tile is cropped to its
+   * visible part plus `halo`). A newer compute replaces an older one between two tiles.
+   */
+  | {
+      readonly type: 'compute';
+      readonly requestId: number;
+      readonly params: PostprocessParams;
+      readonly keys: readonly string[];
+      readonly view: Rect;
+      readonly halo: number;
+    };
+
+/** Worker -> main thread. */
+export type WorkerReply =
+  | { readonly type: 'loaded'; readonly requestId: number; readonly loaded: string[]; readonly failed: { key: string; error: WireError }[] }
+  /** One tile's nuclei under the parameters of compute request `requestId`. */
+  | { readonly type: 'tile'; readonly requestId: number; readonly key: string; readonly features: NucleusFeature[]; readonly ms: number }
+  /** Every tile of compute request `requestId` is done (`missing`: keys not in the cache, never fetched by a compute). */
+  | { readonly type: 'computed'; readonly requestId: number; readonly missing: string[]; readonly ms: number }
+  | { readonly type: 'failed'; readonly requestId: number; readonly error: WireError };
+
+/** `{ name, code, message }` of anything thrown. */
+export function toWireError(e: unknown): WireError {
+  if (e instanceof Error) {
+    const code = (e as { code?: unknown }).code;
+    return { name: e.name, code: typeof code === 'string' ? code : 'WORKER', message: e.message };
+  }
+  return { name: 'Error', code: 'WORKER', message: String(e) };
+}

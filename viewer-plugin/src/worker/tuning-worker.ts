@@ -1,0 +1,141 @@
+/**
+ * The tuning Web Worker: keeps decoded probability tiles of the area in view and re-runs
+ * the pipeline's post-processing and measurement on them when a slider moves, with no
+ * network pass (fetching happens only on `load`, never on `compute`). Bundled by esbuild
+ * into dist/nucleilens-worker.js.
+ *
+ * Computation is a sweep: tile after tile (most important first), each with the newest
+ * parameters received, yielding to the message queue in between. While a slider moves,
+ * every tile result reflects a recent position and none waits for a stale request to end.
+ */
+import { cellKey } from '../core/compute-grid.js';
+import { previewWindow, splitProbPixels, tileNuclei, type ProbTile, type TileContext } from '../core/tile-nuclei.js';
+import type { ProbsTileRef } from '../core/server-types.js';
+import { toWireError, type WireError, type WorkerReply, type WorkerRequest } from './protocol.js';
+
+interface WorkerScope {
+  onmessage: ((ev: MessageEvent<WorkerRequest>) => void) | null;
+  postMessage(msg: WorkerReply): void;
+}
+
+const scope = self as unknown as WorkerScope;
+let ctx: TileContext = { slideWidth: 0, slideHeight: 0 };
+let maxTiles = 64;
+/** Insertion order doubles as recency order (entries are re-inserted on use). */
+const tiles = new Map<string, ProbTile>();
+
+function remember(key: string, tile: ProbTile): void {
+  tiles.delete(key);
+  tiles.set(key, tile);
+  while (tiles.size > maxTiles) tiles.delete(tiles.keys().next().value as string);
+}
+
+async function decode(ref: ProbsTileRef): Promise<ProbTile> {
+  const res = await fetch(ref.url);
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      const body = (await res.json()) as { error?: { message?: string } };
+      if (body.error?.message) message = body.error.message;
+    } catch {
+      // The body was not the documented JSON error; the status line says enough.
+    }
+    throw Object.assign(new Error(`probabilities ${ref.col}_${ref.row}: ${message}`), { code: `HTTP_${res.status}` });
+  }
+  const bitmap = await createImageBitmap(await res.blob(), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  const { width, height } = bitmap;
+  if (width !== ref.region.width || height !== ref.region.height) {
+    throw Object.assign(new Error(`probabilities ${ref.col}_${ref.row}: PNG is ${width}x${height}, region is ${ref.region.width}x${ref.region.height}`), {
+      code: 'SHAPE',
+    });
+  }
+  const canvas = new OffscreenCanvas(width, height);
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  if (!g) throw new Error('no 2d context in the worker');
+  g.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const { mask, marker } = splitProbPixels(g.getImageData(0, 0, width, height).data, width, height, 4);
+  return { col: ref.col, row: ref.row, core: ref.core, region: ref.region, mask, marker };
+}
+
+async function load(requestId: number, refs: readonly ProbsTileRef[]): Promise<void> {
+  const loaded: string[] = [];
+  const failed: { key: string; error: WireError }[] = [];
+  await Promise.all(
+    refs.map(async (ref) => {
+      const key = cellKey(ref.col, ref.row);
+      const have = tiles.get(key);
+      if (have) {
+        remember(key, have);
+        loaded.push(key);
+        return;
+      }
+      try {
+        remember(key, await decode(ref));
+        loaded.push(key);
+      } catch (e) {
+        failed.push({ key, error: toWireError(e) });
+      }
+    }),
+  );
+  scope.postMessage({ type: 'loaded', requestId, loaded, failed });
+}
+
+type ComputeJob = Extract<WorkerRequest, { type: 'compute' }>;
+let job: ComputeJob | undefined;
+let jobStart = 0;
+let sweeping = false;
+/** Tile key -> id of the compute request it was last computed for. */
+const doneFor = new Map<string, number>();
+
+const yieldToMessages = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+async function sweep(): Promise<void> {
+  sweeping = true;
+  try {
+    while (job) {
+      const j = job;
+      const key = j.keys.find((k) => tiles.has(k) && (doneFor.get(k) ?? 0) < j.requestId);
+      if (key === undefined) {
+        scope.postMessage({ type: 'computed', requestId: j.requestId, missing: j.keys.filter((k) => !tiles.has(k)), ms: performance.now() - jobStart });
+        job = undefined;
+        break;
+      }
+      const tile = tiles.get(key) as ProbTile;
+      const t0 = performance.now();
+      try {
+        const window = previewWindow(tile, j.view, j.halo);
+        const features = window ? tileNuclei(tile, j.params, ctx, window) : [];
+        scope.postMessage({ type: 'tile', requestId: j.requestId, key, features, ms: performance.now() - t0 });
+      } catch (e) {
+        scope.postMessage({ type: 'failed', requestId: j.requestId, error: toWireError(e) });
+        job = undefined;
+        break;
+      }
+      doneFor.set(key, j.requestId);
+      await yieldToMessages();
+    }
+  } finally {
+    sweeping = false;
+  }
+}
+
+scope.onmessage = (ev) => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case 'init':
+      ctx = msg.ctx;
+      maxTiles = msg.maxTiles;
+      tiles.clear();
+      doneFor.clear();
+      return;
+    case 'load':
+      void load(msg.requestId, msg.tiles);
+      return;
+    case 'compute':
+      job = msg;
+      jobStart = performance.now();
+      if (!sweeping) void sweep();
+      return;
+  }
+};
