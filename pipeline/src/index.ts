@@ -9,3 +9,4 @@ export * from './measure/index.js';
 export * from './model/index.js';
 export * from './cache/index.js';
 export * from './slide/index.js';
+export * from './segment/index.js';

@@ -3,6 +3,9 @@ import type { Command } from '../command.js';
 import { prepareTrainingCommand } from './prepare-training.js';
 import { postprocessCommand } from './postprocess.js';
 import { evalCommand } from './eval.js';
+import { segmentCommand } from './segment.js';
+import { infoCommand } from './info.js';
+import { evalMonusegCommand } from './eval-monuseg.js';
 import { gtCommand } from './gt.js';
 import { normalizeCommand } from './normalize.js';
 import { measureCommand } from './measure.js';
@@ -13,6 +16,9 @@ export const commands: readonly Command[] = [
   prepareTrainingCommand,
   postprocessCommand,
   evalCommand,
+  segmentCommand,
+  infoCommand,
+  evalMonusegCommand,
   gtCommand,
   normalizeCommand,
   measureCommand,
