@@ -6,6 +6,7 @@ import { evalCommand } from './eval.js';
 import { segmentCommand } from './segment.js';
 import { infoCommand } from './info.js';
 import { evalMonusegCommand } from './eval-monuseg.js';
+import { calibrateCommand } from './calibrate.js';
 import { gtCommand } from './gt.js';
 import { normalizeCommand } from './normalize.js';
 import { measureCommand } from './measure.js';
@@ -19,6 +20,7 @@ export const commands: readonly Command[] = [
   segmentCommand,
   infoCommand,
   evalMonusegCommand,
+  calibrateCommand,
   gtCommand,
   normalizeCommand,
   measureCommand,
