@@ -15,8 +15,13 @@ import { summarizeNotebook, type NotebookOutputSummary } from './notebook-output
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const OUT = join(ROOT, '.notebooks-out');
 const JUPYTER_PATH = join(ROOT, '.cache', 'jupyter', 'share', 'jupyter');
-/** Seconds one notebook may run before nbconvert stops it (per cell). */
+/** Seconds one cell may run before nbconvert stops it. */
 const CELL_TIMEOUT_S = 1200;
+/**
+ * Seconds the kernel may take to answer at start. About 3 s on an idle 2-core machine, but
+ * over 100 s was seen beside a training run at high priority; nbconvert's default is 60.
+ */
+const STARTUP_TIMEOUT_S = 300;
 
 /** One notebook's run. */
 export interface NotebookRun extends NotebookOutputSummary {
@@ -35,7 +40,7 @@ const KERNEL_START_PY = `
 import time, json
 from jupyter_client.manager import start_new_kernel
 t0 = time.monotonic()
-km, kc = start_new_kernel(kernel_name='tslab', startup_timeout=120)
+km, kc = start_new_kernel(kernel_name='tslab', startup_timeout=300)
 ready = time.monotonic() - t0
 kc.execute_interactive('1 + 1', timeout=120)
 first = time.monotonic() - t0
@@ -60,6 +65,7 @@ function runOne(file: string): NotebookRun {
     '--to', 'notebook', '--execute',
     '--ExecutePreprocessor.kernel_name=tslab',
     `--ExecutePreprocessor.timeout=${CELL_TIMEOUT_S}`,
+    `--ExecutePreprocessor.startup_timeout=${STARTUP_TIMEOUT_S}`,
     '--output-dir', OUT,
     join('notebooks', file),
   ]);
