@@ -5,7 +5,8 @@
 
 The network is rebuilt in PyTorch from its source: the test fixture (arch "tiny-fixture")
 from test/fixtures/make-tiny-usenet.py, a trained USE-Net from its train.py checkpoint with
-BatchNorm folded as export.py folds it, so both sides compute the same graph. Prints JSON
+BatchNorm folded (and weights rounded to float16 for an fp16-weight ONNX) as export.py does,
+so both sides compute the same function. Prints JSON
 {"cases": {name: [ms, ...]}, "torch": version, "threads": n} on stdout and writes the
 output of the last run (float32, little-endian) for the agreement check.
 """
@@ -35,10 +36,14 @@ def load_network(card: dict, checkpoint: str | None) -> torch.nn.Module:
         return module.build().eval()
     if checkpoint is None:
         raise SystemExit(f"model {card.get('name')} ({card.get('arch')}): pass --checkpoint to rebuild it in PyTorch")
-    from export import fold_batchnorm, load_checkpoint
+    from export import fold_batchnorm, load_checkpoint, round_weights_fp16
 
     model, _ = load_checkpoint(checkpoint)
-    return fold_batchnorm(model).eval()
+    folded = fold_batchnorm(model)
+    # An fp16-weight ONNX computes the folded network with weights rounded to float16.
+    if (card.get("format") or {}).get("weights") == "float16":
+        folded = round_weights_fp16(folded)
+    return folded.eval()
 
 
 def main() -> int:
