@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,9 +48,10 @@ test('every notebook executes headless without a cell error, with its images and
   if (process.env.NUCLEILENS_SKIP_NOTEBOOKS) return t.skip('NUCLEILENS_SKIP_NOTEBOOKS is set');
   if (!hasJupyter()) return t.skip('jupyter nbconvert not installed (apt-get install jupyter-notebook jupyter-nbconvert python3-nbconvert python3-nbclient jupyter-client)');
   if (!existsSync(MONUSEG)) return t.skip(`MoNuSeg data not found at ${MONUSEG}`);
+  const summaryPath = join(ROOT, '.notebooks-out', 'summary.json');
+  rmSync(summaryPath, { force: true }); // a stale summary must not pass for this run's
   const r = spawnSync('npm', ['run', 'notebooks:run'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   console.log(r.stdout.split('\n').filter((l) => /kernel start|^(ok|FAILED)|✗/.test(l)).join('\n'));
-  const summaryPath = join(ROOT, '.notebooks-out', 'summary.json');
   assert.ok(existsSync(summaryPath), `no summary written; npm run notebooks:run said:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as Summary;
   assert.deepEqual(summary.runs.map((x) => x.notebook), EXPECTED);
