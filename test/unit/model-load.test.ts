@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError, ModelError, ShapeError, loadModel } from '@nucleilens/pipeline';
+import { InvalidArgumentError, ModelError, ShapeError, listModels, loadModel } from '@nucleilens/pipeline';
 import { REPO_ROOT, TINY_CHECK, TINY_ONNX } from './tiny-model.js';
 
 // The repository's .npmrc installs onnxruntime-node without its CUDA provider library;
@@ -59,20 +59,39 @@ function decode(b64: string): Float32Array {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
 }
 
-test('onnxruntime-node reproduces PyTorch on the export check fixture (tolerance from the fixture, 1e-4)', async () => {
-  const check = JSON.parse(await readFile(TINY_CHECK, 'utf8')) as {
+/** Runs a model on its export check fixture; returns max |onnxruntime - PyTorch| and the fixture's tolerance. */
+async function checkAgainstFixture(modelPath: string, checkPath: string): Promise<{ worst: number; tolerance: number }> {
+  const check = JSON.parse(await readFile(checkPath, 'utf8')) as {
     tolerance: number;
     input: { shape: number[]; data: string };
     output: { data: string };
   };
-  const model = await loadModel(TINY_ONNX, { executionProvider: 'cpu', threads: 1 });
+  const model = await loadModel(modelPath, { executionProvider: 'cpu', threads: 1 });
   const [n, , height, width] = check.input.shape;
   const got = await model.run({ data: decode(check.input.data), n, height, width });
   const expected = decode(check.output.data);
   assert.equal(got.length, expected.length);
   let worst = 0;
   for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
-  assert.ok(worst < check.tolerance, `max |onnx - torch| = ${worst}`);
+  return { worst, tolerance: check.tolerance };
+}
+
+test('onnxruntime-node reproduces PyTorch on the export check fixture (tolerance from the fixture, 1e-4)', async () => {
+  const { worst, tolerance } = await checkAgainstFixture(TINY_ONNX, TINY_CHECK);
+  assert.ok(worst < tolerance, `max |onnx - torch| = ${worst}`);
+});
+
+test('every shipped model in models/ loads and reproduces its PyTorch check fixture', async (t) => {
+  const shipped = (await listModels()).filter((m) => !('error' in m.model) && existsSync(m.cardPath.replace(/\.json$/, '.check.json')));
+  if (shipped.length === 0) {
+    t.skip('no model with a check fixture in models/ yet');
+    return;
+  }
+  for (const m of shipped) {
+    const { worst, tolerance } = await checkAgainstFixture(m.cardPath, m.cardPath.replace(/\.json$/, '.check.json'));
+    t.diagnostic(`${m.name}: max |onnxruntime - PyTorch| ${worst.toExponential(2)}`);
+    assert.ok(worst < tolerance, `${m.name}: max |onnx - torch| = ${worst}`);
+  }
 });
 
 test('run() refuses sides that are not multiples of 32 before onnxruntime sees them', async () => {
