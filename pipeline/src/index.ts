@@ -10,3 +10,4 @@ export * from './model/index.js';
 export * from './cache/index.js';
 export * from './slide/index.js';
 export * from './segment/index.js';
+export * from './grid/index.js';

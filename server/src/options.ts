@@ -1,7 +1,8 @@
 /**
  * Server options with their defaults, validated once when the server is created.
  */
-import { InvalidArgumentError } from '@nucleilens/pipeline';
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError, type ExecutionProviderPreference } from '@nucleilens/pipeline';
 
 /** Where the server writes its log lines. */
 export interface ServerLogger {
@@ -37,10 +38,40 @@ export interface ServerOptions {
   /** Absolute base URL used in IIIF ids when behind a proxy; default from the request's Host. */
   readonly publicUrl?: string;
   readonly logger?: ServerLogger;
+  /** Model name or path for nuclei (`loadModel`'s argument); default `models/default.json`. */
+  readonly model?: string;
+  /** Execution provider: `auto` (CUDA when it loads, else CPU; default), `cuda` or `cpu`. */
+  readonly executionProvider?: ExecutionProviderPreference;
+  /** Inference worker threads; default 1. */
+  readonly inferenceWorkers?: number;
+  /** Intra-op threads per inference worker; default the machine's parallelism divided among the workers. */
+  readonly inferenceThreads?: number;
+  /** Compute tiles per network pass; default 8 on CUDA, 1 on the CPU. */
+  readonly inferenceBatch?: number;
+  /** Interactive compute tiles allowed to wait for inference before requests get 503; default 32. */
+  readonly maxQueuedTiles?: number;
+  /** Compressed probability cache budget; default 256 MiB. */
+  readonly probCacheBytes?: number;
+  /** Post-processed nuclei cache budget; default 128 MiB. */
+  readonly nucleiCacheBytes?: number;
+  /**
+   * Folder for the disk probability cache, the per-slide result databases and job records;
+   * default none: everything in memory, and jobs do not survive a restart.
+   */
+  readonly cacheDir?: string;
+  /** Compute tile core and halo in level-0 px; default the model card's (512 and 64). */
+  readonly computeTile?: number;
+  readonly computeHalo?: number;
+  /** Coarsest overlay downsample computed on demand; coarser levels show stored run results only. Default 2. */
+  readonly overlayMaxDownsample?: number;
+  /** Restart unfinished whole-slide runs found in `cacheDir` when the server is created; default true. */
+  readonly resumeJobs?: boolean;
 }
 
+type OptionalKeys = 'cors' | 'publicUrl' | 'model' | 'inferenceBatch' | 'cacheDir' | 'computeTile' | 'computeHalo';
+
 /** Options with every default applied. */
-export type ResolvedServerOptions = Required<Omit<ServerOptions, 'cors' | 'publicUrl'>> & Pick<ServerOptions, 'cors' | 'publicUrl'>;
+export type ResolvedServerOptions = Required<Omit<ServerOptions, OptionalKeys>> & Pick<ServerOptions, OptionalKeys>;
 
 /** Log lines to stderr with a timestamp. */
 export const stderrLogger: ServerLogger = {
@@ -73,7 +104,23 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     quality: positiveInt('quality', o.quality ?? 85),
     tileMaxAge: positiveInt('tileMaxAge', o.tileMaxAge ?? 3600, 0),
     logger: o.logger ?? stderrLogger,
+    model: o.model,
+    executionProvider: o.executionProvider ?? 'auto',
+    inferenceWorkers: positiveInt('inferenceWorkers', o.inferenceWorkers ?? 1),
+    inferenceThreads: positiveInt('inferenceThreads', o.inferenceThreads ?? Math.max(1, Math.floor(availableParallelism() / (o.inferenceWorkers ?? 1)))),
+    inferenceBatch: o.inferenceBatch === undefined ? undefined : positiveInt('inferenceBatch', o.inferenceBatch),
+    maxQueuedTiles: positiveInt('maxQueuedTiles', o.maxQueuedTiles ?? 32),
+    probCacheBytes: positiveInt('probCacheBytes', o.probCacheBytes ?? 256 * 1024 * 1024, 0),
+    nucleiCacheBytes: positiveInt('nucleiCacheBytes', o.nucleiCacheBytes ?? 128 * 1024 * 1024, 0),
+    cacheDir: o.cacheDir,
+    computeTile: o.computeTile === undefined ? undefined : positiveInt('computeTile', o.computeTile, 32),
+    computeHalo: o.computeHalo === undefined ? undefined : positiveInt('computeHalo', o.computeHalo, 0),
+    overlayMaxDownsample: positiveInt('overlayMaxDownsample', o.overlayMaxDownsample ?? 2),
+    resumeJobs: o.resumeJobs ?? true,
   };
+  if (!['auto', 'cuda', 'cpu'].includes(r.executionProvider)) {
+    throw new InvalidArgumentError(`executionProvider must be auto, cuda or cpu, got "${String(r.executionProvider)}"`);
+  }
   if (r.quality > 100) throw new InvalidArgumentError(`quality must be in 1..100, got ${r.quality}`);
   return r;
 }

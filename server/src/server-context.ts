@@ -10,12 +10,16 @@ import { Counter, Histogram, MetricsRegistry } from './metrics.js';
 import type { ResolvedServerOptions, ServerLogger } from './options.js';
 import type { SlideContext } from './slide-context.js';
 import type { SlideLibrary } from './slide-library.js';
+import type { NucleiEngine } from './nuclei/nuclei-engine.js';
+import type { JobManager } from './jobs/job-manager.js';
 
 /** The metrics routes record into. */
 export interface ServerMetrics {
   readonly registry: MetricsRegistry;
   readonly requests: Counter;
   readonly tileSeconds: Histogram;
+  /** Network time per batch, by provider. */
+  readonly inferenceSeconds: Histogram;
   /** Renders running now (a real count, not a queue). */
   inFlight: number;
 }
@@ -28,6 +32,10 @@ export interface ServerContext {
   readonly encodedCache: EncodedImageCache;
   readonly metrics: ServerMetrics;
   readonly logger: ServerLogger;
+  /** Nuclei on demand: model, inference queue, probability and nuclei caches, result databases. */
+  readonly nuclei: NucleiEngine;
+  /** Whole-slide runs. */
+  readonly jobs: JobManager;
   /** Logs `message` the first time `key` is seen (a damaged tile is reported once, not per request). */
   logOnce(key: string, message: string): void;
 }

@@ -22,6 +22,7 @@ import type { Command } from '../command.js';
 import { filesByStem, isFolder, stemOf } from '../file-pairs.js';
 import { MODEL_OPTIONS, loadModelFromArgs, postprocessParamsFromArgs, tilingFromArgs } from '../model-options.js';
 import { createProgressBar, type ProgressBar } from '../progress-bar.js';
+import { SLIDE_OPTIONS, segmentSlide } from '../segment-slide.js';
 
 const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp'];
 const MAX_PNG_LABEL = 0xffff;
@@ -112,7 +113,8 @@ export const segmentCommand: Command = {
   summary: 'Segment nuclei in an H&E image or a folder of images (labels, optional GeoJSON and probability maps)',
   usage:
     'nucleilens segment --in IMAGE|DIR --out FILE|DIR [--model NAME|PATH] [--recipe paper|default] ' +
-    '[--mask-threshold T] [--marker-threshold T] [--geojson FILE|DIR] [--save-probs DIR] [--threads N]',
+    '[--mask-threshold T] [--marker-threshold T] [--geojson FILE|DIR] [--save-probs DIR] [--threads N]\n' +
+    '       nucleilens segment --slide FILE [--geojson FILE] [--csv FILE] [--cache-dir DIR] [model options]',
   options: {
     in: {
       kind: 'string',
@@ -124,8 +126,10 @@ export const segmentCommand: Command = {
     'save-probs': { kind: 'string', description: 'also write <stem>.mask.png and <stem>.marker.png (probability x 255) here', placeholder: 'DIR' },
     mpp: { kind: 'number', description: 'microns per pixel of the input, for µm measurements in the GeoJSON', placeholder: 'UM' },
     ...MODEL_OPTIONS,
+    ...SLIDE_OPTIONS,
   },
   async run(args) {
+    if (args.strings.has('slide')) return segmentSlide(args);
     const inArg = requireString(args, 'in');
     const outArg = requireString(args, 'out');
     const geojsonArg = args.strings.get('geojson');

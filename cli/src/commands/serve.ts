@@ -5,7 +5,7 @@
  */
 import { createServer as createHttpServer } from 'node:http';
 import { join, resolve } from 'node:path';
-import { InvalidArgumentError } from '@nucleilens/pipeline';
+import { InvalidArgumentError, type ExecutionProviderPreference } from '@nucleilens/pipeline';
 import { createServer, ensureDemoSlide, type CorsOption } from '@nucleilens/server';
 import type { Command } from '../command.js';
 
@@ -20,22 +20,28 @@ function parseCors(raw: string | undefined): CorsOption | undefined {
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Serve slides as DeepZoom and IIIF tiles (the built-in demo slide when no folder is given)',
-  usage: 'nucleilens serve [--slides DIR] [--port 8000] [--host 127.0.0.1] [--cors ORIGINS]',
+  usage: 'nucleilens serve [--slides DIR] [--port 8000] [--host 127.0.0.1] [--cors ORIGINS] [--model NAME|PATH] [--cache-dir DIR]',
   options: {
     slides: { kind: 'string', description: 'folder of slides (default: the built-in demo slide)', placeholder: 'DIR' },
     port: { kind: 'number', description: 'TCP port, 0 for any free one (default 8000)' },
     host: { kind: 'string', description: 'address to bind (default 127.0.0.1: this machine only)', placeholder: 'HOST' },
     cors: { kind: 'string', description: "allowed origins: '*' or a comma-separated list (default none)", placeholder: 'ORIGINS' },
     'max-region-pixels': { kind: 'number', description: 'largest image one request may ask for (default 10000000)' },
-    'cache-dir': { kind: 'string', description: 'where the demo slide is built (default .cache)', placeholder: 'DIR' },
+    'cache-dir': { kind: 'string', description: 'where the demo slide, probability cache, result databases and job state live (default .cache)', placeholder: 'DIR' },
+    model: { kind: 'string', description: 'model for nuclei: name in models/ or path to a .onnx / card .json (default: models/default.json)', placeholder: 'NAME|PATH' },
+    provider: { kind: 'string', description: 'execution provider: auto (CUDA, else CPU; default), cuda or cpu', placeholder: 'auto|cuda|cpu' },
+    'max-queued-tiles': { kind: 'number', description: 'compute tiles allowed to wait for inference before requests get 503 (default 32)' },
   },
   async run(args) {
     const port = args.numbers.get('port') ?? 8000;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`--port must be in 0..65535, got ${port}`);
     const host = args.strings.get('host') ?? '127.0.0.1';
+    const provider = args.strings.get('provider') ?? 'auto';
+    if (provider !== 'auto' && provider !== 'cuda' && provider !== 'cpu') throw new InvalidArgumentError(`--provider must be auto, cuda or cpu, got "${provider}"`);
+    const cacheDir = args.strings.get('cache-dir') ?? '.cache';
     let slidesDir = args.strings.get('slides');
     if (slidesDir === undefined) {
-      const dir = join(args.strings.get('cache-dir') ?? '.cache', 'demo');
+      const dir = join(cacheDir, 'demo');
       let shown = -1;
       const demo = await ensureDemoSlide({
         dir,
@@ -55,6 +61,10 @@ export const serveCommand: Command = {
       slidesDir: resolve(slidesDir),
       cors: parseCors(args.strings.get('cors')),
       maxRegionPixels: args.numbers.get('max-region-pixels'),
+      model: args.strings.get('model'),
+      executionProvider: provider as ExecutionProviderPreference,
+      maxQueuedTiles: args.numbers.get('max-queued-tiles'),
+      cacheDir: resolve(cacheDir, 'server'),
     });
     const entries = await server.context.library.list();
     const http = createHttpServer(server.app);
@@ -72,6 +82,7 @@ export const serveCommand: Command = {
       `NucleiLens tile server at ${base}/ serving ${entries.length} slide(s) from ${slidesDir}\n` +
         `  slides:   ${base}/slides\n` +
         (first ? `  DeepZoom: ${base}/slides/${first}.dzi\n  IIIF:     ${base}/iiif/${first}/info.json\n` : '') +
+        (first ? `  nuclei:   ${base}/slides/${first}/nuclei?x=0&y=0&w=512&h=512\n` : '') +
         `  health:   ${base}/healthz   metrics: ${base}/metrics\n`,
     );
     await new Promise<void>((done) => {

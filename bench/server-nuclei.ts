@@ -1,0 +1,79 @@
+/**
+ * Nuclei latency through a real `nucleilens serve` on 127.0.0.1:
+ * - threshold change on a cached 1024x1024 region: /nuclei with a new maskThreshold each
+ *   time (post-processing + measurement of the 4 compute tiles from cached probabilities,
+ *   no network pass; target under 100 ms), median of N, against the same request with
+ *   unchanged parameters (post-processed tiles cached too) as the reference;
+ * - cold latency of a 512x512 region (one compute tile never seen: read, stain-normalize,
+ *   infer, post-process, measure), median of N distinct regions, after one warm-up request
+ *   that loads the model and fits the slide's stain.
+ * Usage: node build/bench/server-nuclei.js [--size PX] [--runs N]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { summarize } from './timing.js';
+import { benchModel, startServer, writeBenchSlide } from './server-kit.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const size = arg('size', 4096);
+const runs = arg('runs', 7);
+const dir = await mkdtemp(join(tmpdir(), 'nucleilens-bench-nuclei-'));
+try {
+  const t0 = performance.now();
+  const from = await writeBenchSlide(join(dir, 'bench.svs'), size);
+  const { model, label } = await benchModel();
+  console.log(`slide: ${size}x${size} SVS-like (${from}), written in ${((performance.now() - t0) / 1000).toFixed(1)} s; model: ${label}`);
+  const server = await startServer(['--slides', dir, '--model', model, '--cache-dir', join(dir, 'cache')]);
+  const timeNuclei = async (x: number, y: number, w: number, h: number, q = ''): Promise<{ ms: number; count: number }> => {
+    const started = performance.now();
+    const res = await fetch(`${server.base}/slides/bench/nuclei?x=${x}&y=${y}&w=${w}&h=${h}${q}`);
+    const body = (await res.json()) as { features?: unknown[]; error?: { message: string } };
+    const ms = performance.now() - started;
+    if (res.status !== 200) throw new Error(`/nuclei answered ${res.status}: ${body.error?.message}`);
+    return { ms, count: body.features!.length };
+  };
+  try {
+    const warm = await timeNuclei(size - 512, size - 512, 512, 512);
+    console.log(`warm-up (model load, stain fit, one compute tile): ${warm.ms.toFixed(0)} ms`);
+
+    const cold: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      // Aligned on the 512 grid: exactly one compute tile (plus its halo) per request.
+      const x = 512 * (1 + (i % Math.max(1, size / 512 - 2)));
+      const y = 512 * (1 + Math.floor(i / Math.max(1, size / 512 - 2)) + 1);
+      cold.push((await timeNuclei(x, y, 512, 512)).ms);
+    }
+    const c = summarize(cold);
+    console.log(`cold 512x512 region (1 compute tile inferred): median ${c.median.toFixed(0)} ms (min ${c.min.toFixed(0)}, max ${c.max.toFixed(0)}, n=${runs})`);
+
+    const R = [0, 0, 1024, 1024] as const;
+    const first = await timeNuclei(...R);
+    console.log(`1024x1024 region first request (4 compute tiles inferred): ${first.ms.toFixed(0)} ms, ${first.count} nuclei`);
+    const same: number[] = [];
+    const changed: number[] = [];
+    const counts: number[] = [];
+    for (let i = 0; i < runs; i++) same.push((await timeNuclei(...R)).ms);
+    for (let i = 0; i < runs; i++) {
+      const r = await timeNuclei(...R, `&maskThreshold=${(0.3 + 0.03 * i).toFixed(2)}`);
+      changed.push(r.ms);
+      counts.push(r.count);
+    }
+    const s = summarize(same);
+    const t = summarize(changed);
+    console.log(`cached 1024x1024, same parameters (reference): median ${s.median.toFixed(1)} ms (min ${s.min.toFixed(1)}, max ${s.max.toFixed(1)})`);
+    console.log(
+      `cached 1024x1024, new maskThreshold each time: median ${t.median.toFixed(1)} ms (min ${t.min.toFixed(1)}, max ${t.max.toFixed(1)}, n=${runs}; nuclei ${Math.min(...counts)}..${Math.max(...counts)}) ` +
+        `= ${(t.median / s.median).toFixed(1)}x the reference; target < 100 ms: ${t.median < 100 ? 'met' : 'NOT met'}`,
+    );
+  } finally {
+    const rss = await server.stop();
+    console.log(`server peak RSS ${(rss / 2 ** 20).toFixed(0)} MiB`);
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
