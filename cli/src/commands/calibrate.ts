@@ -36,6 +36,7 @@ interface GridPoint {
   readonly recipe: string;
   readonly maskThreshold: number;
   readonly markerThreshold: number;
+  readonly dilateRadius: number;
   readonly meanAji: number;
   readonly perImage: readonly number[];
 }
@@ -64,6 +65,7 @@ export const calibrateCommand: Command = {
     recipes: { kind: 'string', description: 'recipes to sweep (default: default,paper)', placeholder: 'LIST' },
     'mask-thresholds': { kind: 'string', description: `mask thresholds to sweep (default: ${DEFAULT_GRID.join(',')})`, placeholder: 'LIST' },
     'marker-thresholds': { kind: 'string', description: `marker thresholds to sweep (default: ${DEFAULT_GRID.join(',')})`, placeholder: 'LIST' },
+    'dilate-radii': { kind: 'string', description: 'final dilation radii to sweep, px (default: the recipe\'s own)', placeholder: 'LIST' },
     'write-card': { kind: 'flag', description: "store the best setting in the model card's thresholds (with the calibration record)" },
     json: { kind: 'flag', description: 'print the whole grid as JSON' },
     ...MODEL_OPTIONS,
@@ -81,6 +83,11 @@ export const calibrateCommand: Command = {
     for (const r of recipes) resolvePostprocessParams(r); // validates the names before any work
     const maskGrid = parseList(args.strings.get('mask-thresholds'), DEFAULT_GRID, 'mask-thresholds');
     const markerGrid = parseList(args.strings.get('marker-thresholds'), DEFAULT_GRID, 'marker-thresholds');
+    const radiiText = args.strings.get('dilate-radii');
+    const radii: (number | undefined)[] = radiiText === undefined ? [undefined] : radiiText.split(',').map((s) => Number(s.trim()));
+    if (radii.some((r) => r !== undefined && !(Number.isInteger(r) && r >= 0))) {
+      throw new InvalidArgumentError(`--dilate-radii must be comma-separated non-negative integers, got "${radiiText}"`);
+    }
 
     const model = await loadModelFromArgs(args);
     const { tile, halo } = tilingFromArgs(model, args);
@@ -107,9 +114,18 @@ export const calibrateCommand: Command = {
     for (const recipe of recipes) {
       for (const maskThreshold of maskGrid) {
         for (const markerThreshold of markerGrid) {
-          const params = resolvePostprocessParams(recipe, { maskThreshold, markerThreshold });
-          const perImage = cases.map((c) => evaluate(c.gt, postprocess(c.mask, c.marker, params)).aji);
-          grid.push({ recipe, maskThreshold, markerThreshold, perImage, meanAji: perImage.reduce((s, v) => s + v, 0) / perImage.length });
+          for (const radius of radii) {
+            const params = resolvePostprocessParams(recipe, { maskThreshold, markerThreshold, dilateRadius: radius });
+            const perImage = cases.map((c) => evaluate(c.gt, postprocess(c.mask, c.marker, params)).aji);
+            grid.push({
+              recipe,
+              maskThreshold,
+              markerThreshold,
+              dilateRadius: params.dilateRadius,
+              perImage,
+              meanAji: perImage.reduce((s, v) => s + v, 0) / perImage.length,
+            });
+          }
         }
       }
     }
@@ -118,6 +134,7 @@ export const calibrateCommand: Command = {
     const chosen: PostprocessParams = resolvePostprocessParams(best.recipe, {
       maskThreshold: best.maskThreshold,
       markerThreshold: best.markerThreshold,
+      dilateRadius: best.dilateRadius,
     });
 
     if (args.flags.has('json')) {
@@ -125,16 +142,21 @@ export const calibrateCommand: Command = {
     } else {
       const lines = [`calibration of ${model.card.name} on ${stems.length} image(s): ${stems.join(', ')}`];
       for (const recipe of recipes) {
-        lines.push('', `recipe ${recipe}: mean AJI (rows: mask threshold, columns: marker threshold)`);
-        lines.push(`${'mask\\marker'.padEnd(12)}${markerGrid.map((t) => t.toFixed(2).padStart(8)).join('')}`);
-        for (const mt of maskGrid) {
-          const row = markerGrid.map((kt) => grid.find((g) => g.recipe === recipe && g.maskThreshold === mt && g.markerThreshold === kt)!);
-          lines.push(`${mt.toFixed(2).padEnd(12)}${row.map((g) => g.meanAji.toFixed(4).padStart(8)).join('')}`);
+        for (const radius of new Set(grid.filter((g) => g.recipe === recipe).map((g) => g.dilateRadius))) {
+          lines.push('', `recipe ${recipe}, dilation ${radius} px: mean AJI (rows: mask threshold, columns: marker threshold)`);
+          lines.push(`${'mask\\marker'.padEnd(12)}${markerGrid.map((t) => t.toFixed(2).padStart(8)).join('')}`);
+          for (const mt of maskGrid) {
+            const row = markerGrid.map(
+              (kt) => grid.find((g) => g.recipe === recipe && g.dilateRadius === radius && g.maskThreshold === mt && g.markerThreshold === kt)!,
+            );
+            lines.push(`${mt.toFixed(2).padEnd(12)}${row.map((g) => g.meanAji.toFixed(4).padStart(8)).join('')}`);
+          }
         }
       }
       lines.push(
         '',
-        `best: recipe ${best.recipe}, mask > ${best.maskThreshold}, marker > ${best.markerThreshold}: mean AJI ${best.meanAji.toFixed(4)}`,
+        `best: recipe ${best.recipe}, mask > ${best.maskThreshold}, marker > ${best.markerThreshold}, dilation ${best.dilateRadius} px: ` +
+          `mean AJI ${best.meanAji.toFixed(4)}`,
         `(${grid.length} settings swept in ${sweepSeconds.toFixed(1)} s without re-running the network)`,
       );
       process.stdout.write(lines.join('\n') + '\n');
@@ -151,6 +173,7 @@ export const calibrateCommand: Command = {
         marker: chosen.markerThreshold,
         minMaskArea: chosen.minNucleusArea,
         minMarkerArea: chosen.minMarkerArea,
+        dilateRadius: chosen.dilateRadius,
       };
       card.calibration = {
         images: stems,
@@ -158,6 +181,7 @@ export const calibrateCommand: Command = {
         recipes,
         maskThresholds: maskGrid,
         markerThresholds: markerGrid,
+        dilateRadii: [...new Set(grid.map((g) => g.dilateRadius))],
         bestMeanAji: Number(best.meanAji.toFixed(4)),
       };
       await writeFile(cardPath, JSON.stringify(card, null, 2) + '\n');

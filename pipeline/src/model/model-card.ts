@@ -31,6 +31,8 @@ export interface ModelCardThresholds {
   readonly marker: number | null;
   readonly minMaskArea: number | null;
   readonly minMarkerArea: number | null;
+  /** Radius (px) of the final per-instance dilation. */
+  readonly dilateRadius: number | null;
   readonly recipe: string | null;
 }
 
@@ -166,6 +168,7 @@ export function parseModelCard(json: unknown, source: string): ModelCard {
       marker: r.nullableNumber(th, 'marker', 'thresholds.marker', 0, 1),
       minMaskArea: r.nullableNumber(th, 'minMaskArea', 'thresholds.minMaskArea', 0, Number.MAX_SAFE_INTEGER),
       minMarkerArea: r.nullableNumber(th, 'minMarkerArea', 'thresholds.minMarkerArea', 0, Number.MAX_SAFE_INTEGER),
+      dilateRadius: r.nullableNumber(th, 'dilateRadius', 'thresholds.dilateRadius', 0, 64),
       recipe: typeof recipe === 'string' ? recipe : null,
     },
     extra,

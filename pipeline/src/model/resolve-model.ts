@@ -75,7 +75,7 @@ async function fromOnnx(onnxPath: string): Promise<ResolvedModel> {
       file: basename(onnxPath),
       arch: 'unknown',
       ...DEFAULT_MODEL_IO,
-      thresholds: { mask: null, marker: null, minMaskArea: null, minMarkerArea: null, recipe: null },
+      thresholds: { mask: null, marker: null, minMaskArea: null, minMarkerArea: null, dilateRadius: null, recipe: null },
       extra: { note: 'no model card beside the file; export.py IO defaults assumed' },
     },
   };

@@ -25,6 +25,7 @@ export function postprocessParamsForModel(
     markerThreshold: t.marker ?? undefined,
     minNucleusArea: t.minMaskArea ?? undefined,
     minMarkerArea: t.minMarkerArea ?? undefined,
+    dilateRadius: t.dilateRadius ?? undefined,
   };
   const merged: Record<string, unknown> = { ...fromCard };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
