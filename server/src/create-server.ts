@@ -110,6 +110,7 @@ export function createServer(options: ServerOptions): NucleiLensServer {
     workers: opts.inferenceWorkers,
     threads: opts.inferenceThreads,
     batch: opts.inferenceBatch,
+    postWorkers: opts.postprocessWorkers,
     maxQueuedTiles: opts.maxQueuedTiles,
     probCacheBytes: opts.probCacheBytes,
     nucleiCacheBytes: opts.nucleiCacheBytes,

@@ -46,6 +46,8 @@ export interface ServerOptions {
   readonly inferenceWorkers?: number;
   /** Intra-op threads per inference worker; default the machine's parallelism divided among the workers. */
   readonly inferenceThreads?: number;
+  /** Post-processing worker threads (compute tiles of one request run in parallel); default one per core, at most 4. */
+  readonly postprocessWorkers?: number;
   /** Compute tiles per network pass; default 8 on CUDA, 1 on the CPU. */
   readonly inferenceBatch?: number;
   /** Interactive compute tiles allowed to wait for inference before requests get 503; default 32. */
@@ -108,6 +110,7 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     executionProvider: o.executionProvider ?? 'auto',
     inferenceWorkers: positiveInt('inferenceWorkers', o.inferenceWorkers ?? 1),
     inferenceThreads: positiveInt('inferenceThreads', o.inferenceThreads ?? Math.max(1, Math.floor(availableParallelism() / (o.inferenceWorkers ?? 1)))),
+    postprocessWorkers: positiveInt('postprocessWorkers', o.postprocessWorkers ?? Math.min(4, availableParallelism()), 0),
     inferenceBatch: o.inferenceBatch === undefined ? undefined : positiveInt('inferenceBatch', o.inferenceBatch),
     maxQueuedTiles: positiveInt('maxQueuedTiles', o.maxQueuedTiles ?? 32),
     probCacheBytes: positiveInt('probCacheBytes', o.probCacheBytes ?? 256 * 1024 * 1024, 0),

@@ -13,13 +13,10 @@ import {
   ByteLruCache,
   DEFAULT_STAIN_TARGET,
   SharedLoads,
-  cellOwns,
   cellsMeeting,
   computeGrid,
   rectHoldsPoint,
   rectsMeet,
-  measureNuclei,
-  postprocess,
   resolveModel,
   toGeoJson,
   type ExecutionProviderName,
@@ -38,6 +35,7 @@ import { ResultStore, type RunIdentity } from '../store/result-store.js';
 import { ProbCache, type ProbCacheStats, type ProbPair } from './prob-cache.js';
 import type { ResolvedPostprocess } from './postprocess-query.js';
 import { slideAnalysis } from './slide-analysis.js';
+import { PostPool } from './post-pool.js';
 
 /** The model the engine runs, once loaded. */
 export interface EngineModel {
@@ -68,6 +66,8 @@ export interface NucleiEngineOptions {
   /** Compute tile core and halo; default the model card's. */
   readonly tile?: number;
   readonly halo?: number;
+  /** Post-processing worker threads (0: on the calling thread). */
+  readonly postWorkers: number;
   /** Told after each network pass (metrics). */
   readonly onBatch?: (size: number, inferenceMs: number, provider: ExecutionProviderName) => void;
   readonly logOnce: (key: string, message: string) => void;
@@ -141,8 +141,10 @@ export class NucleiEngine {
   private tilesInferred = 0;
   private tilesFromStore = 0;
   private closed = false;
+  private readonly post: PostPool;
 
   constructor(private readonly options: NucleiEngineOptions) {
+    this.post = new PostPool(options.postWorkers);
     const probDir = options.cacheDir ? join(options.cacheDir, 'probs') : undefined;
     this.probCache = new ProbCache(options.probCacheBytes, probDir, (m) => options.logOnce(m, m));
     this.nucleiCache = new ByteLruCache(options.nucleiCacheBytes, (t) => 256 + t.instances.reduce((s, n) => s + instanceBytes(n), 0));
@@ -261,15 +263,17 @@ export class NucleiEngine {
     return this.postLoads.get(key, signal, async (sig) => {
       const [probs, grid, analysis] = await Promise.all([this.probs(slide, cell, sig, priority), this.grid(slide), slideAnalysis(slide)]);
       const image = await slide.reader.readRegion(cell.region, 0, sig);
-      const labels = postprocess(probs.mask, probs.marker, pp.params);
       const mpp = slide.info.mpp;
-      const measured = measureNuclei(labels, {
+      const instances = await this.post.run({
+        grid,
+        cell,
+        mask: probs.mask,
+        marker: probs.marker,
         image,
         stain: analysis.stain,
-        offset: { x: cell.region.x, y: cell.region.y },
-        ...(mpp !== undefined && mpp > 0 && { micronsPerPixel: mpp }),
+        params: pp.params,
+        ...(mpp !== undefined && mpp > 0 && { mpp }),
       });
-      const instances = measured.filter((n) => cellOwns(grid, cell, n));
       const result: TileNuclei = { cell, instances, features: toGeoJson(instances, { idNamespace: slide.id }).features };
       this.nucleiCache.set(key, result);
       return result;
@@ -378,7 +382,7 @@ export class NucleiEngine {
     this.closed = true;
     const loading = this.loading;
     this.loading = undefined;
-    await loading?.runner.close();
+    await Promise.all([loading?.runner.close(), this.post.close()]);
     for (const s of this.stores.values()) s.close();
     this.stores.clear();
   }

@@ -69,9 +69,17 @@ export function nucleiRoutes(ctx: ServerContext): Router {
     const etag = makeEtag(slide.fingerprint, `nuclei/${model.key}/${grid.tile}/${grid.halo}/${rect.x},${rect.y},${rect.width},${rect.height}/${pp.key}`);
     if (answerIfFresh(req, res, etag, ctx.options.tileMaxAge)) return;
     const started = performance.now();
-    const nuclei = await ctx.nuclei.nucleiInRect(slide, rect, pp, requestSignal(res));
-    ctx.metrics.tileSeconds.observe((performance.now() - started) / 1000, { route: 'nuclei', cache: 'computed' });
-    res.type('application/geo+json').send(JSON.stringify({ type: 'FeatureCollection', features: nuclei.map((n) => n.feature) }));
+    // Viewers repeat the same viewport queries: keep the serialized answer with the encoded images.
+    let body = ctx.encodedCache.get(etag);
+    const hit = body !== undefined;
+    if (!body) {
+      const nuclei = await ctx.nuclei.nucleiInRect(slide, rect, pp, requestSignal(res));
+      const json = JSON.stringify({ type: 'FeatureCollection', features: nuclei.map((n) => n.feature) });
+      body = { bytes: Buffer.from(json), contentType: 'application/geo+json' };
+      ctx.encodedCache.set(etag, body);
+    }
+    ctx.metrics.tileSeconds.observe((performance.now() - started) / 1000, { route: 'nuclei', cache: hit ? 'hit' : 'miss' });
+    res.type(body.contentType).send(body.bytes);
   });
 
   router.get('/slides/:id/probs', async (req, res) => {
