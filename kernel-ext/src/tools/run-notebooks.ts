@@ -7,7 +7,7 @@
  * (`npm run notebooks:kernel`, which installs its spec under .cache/jupyter).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { summarizeNotebook, type NotebookOutputSummary } from './notebook-outputs.js';
@@ -60,6 +60,10 @@ function nbconvert(args: readonly string[]): { status: number; stderr: string } 
 }
 
 function runOne(file: string): NotebookRun {
+  const executed = join(OUT, file);
+  // A failed run writes nothing: an output left from an earlier run must not be summarized as this one's.
+  rmSync(executed, { force: true });
+  rmSync(executed.replace(/\.ipynb$/, '.html'), { force: true });
   const t0 = performance.now();
   const exec = nbconvert([
     '--to', 'notebook', '--execute',
@@ -70,7 +74,6 @@ function runOne(file: string): NotebookRun {
     join('notebooks', file),
   ]);
   const seconds = (performance.now() - t0) / 1000;
-  const executed = join(OUT, file);
   const summary = existsSync(executed)
     ? summarizeNotebook(executed)
     : { codeCells: 0, errors: 1, failedStages: [], images: 0, plotly: 0, html: 0, outputChars: 0 };
