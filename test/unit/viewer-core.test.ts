@@ -1,25 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_PARAMS, postprocess } from '@nucleilens/pipeline/post';
+import { DEFAULT_PARAMS, PAPER_PARAMS, postprocess } from '@nucleilens/pipeline/post';
 import { measureNuclei } from '@nucleilens/pipeline/measure';
 import type { ProbMapU8 } from '@nucleilens/pipeline/raster';
+import { cellAt, computeGrid } from '@nucleilens/pipeline/grid';
 import {
   SpatialIndex,
-  cellCore,
-  cellsMeeting,
   instanceBucket,
   measurementDomain,
+  modelDefaultParams,
   paramsFromQuery,
   paramsKey,
   paramsToQuery,
+  queryHasParams,
   rampBucket,
   rampColor,
   recordFromFeature,
   recordHolds,
   snapRect,
   splitProbPixels,
+  previewWindow,
   tileNuclei,
-  tileOwns,
   withField,
   INSTANCE_HUES,
   RAMP_BUCKETS,
@@ -27,19 +28,6 @@ import {
   type ProbTile,
   type Rect,
 } from '@nucleilens/viewer-plugin/core';
-
-test('cellsMeeting lists the compute tiles whose core meets a rectangle, clipped to the slide', () => {
-  const g = { tile: 512, slideWidth: 1200, slideHeight: 700 };
-  assert.deepEqual(
-    cellsMeeting(g, { x: 500, y: 0, width: 20, height: 10 }).map((c) => [c.col, c.row]),
-    [[0, 0], [1, 0]],
-  );
-  // Half-open: a rectangle ending exactly at 512 does not meet column 1.
-  assert.deepEqual(cellsMeeting(g, { x: 0, y: 0, width: 512, height: 512 }).map((c) => [c.col, c.row]), [[0, 0]]);
-  assert.deepEqual(cellsMeeting(g, { x: 2000, y: 0, width: 10, height: 10 }), []);
-  assert.deepEqual(cellCore(g, 2, 1), { x: 1024, y: 512, width: 176, height: 188 });
-  assert.equal(cellsMeeting(g, { x: -50, y: -50, width: 5000, height: 5000 }).length, 6);
-});
 
 test('snapRect rounds outwards and clips to the slide', () => {
   assert.deepEqual(snapRect({ x: -3.2, y: 10.5, width: 20.1, height: 5 }, 100, 100), { x: 0, y: 10, width: 17, height: 6 });
@@ -58,7 +46,13 @@ test('parameters survive a query string and keep a stable key', () => {
   // Absent or garbage numbers keep the defaults; an out-of-range one is refused.
   assert.deepEqual(paramsFromQuery(new URLSearchParams('maskThreshold=abc')), DEFAULT_PARAMS);
   assert.throws(() => paramsFromQuery(new URLSearchParams('maskThreshold=1.5')), /maskThreshold/);
-  assert.equal(paramsFromQuery(new URLSearchParams('recipe=paper')).recipe, 'paper');
+  assert.deepEqual(paramsFromQuery(new URLSearchParams('recipe=paper')), PAPER_PARAMS);
+  assert.equal(q.get('elevation'), DEFAULT_PARAMS.elevation, 'every field is sent, so server and preview agree');
+  assert.equal(queryHasParams(new URLSearchParams('x=1&z=2')), false);
+  assert.equal(queryHasParams(q), true);
+  assert.deepEqual(modelDefaultParams({ postprocess: PAPER_PARAMS }), PAPER_PARAMS);
+  assert.equal(modelDefaultParams({ postprocess: { ...PAPER_PARAMS, maskThreshold: 3 } }), undefined);
+  assert.equal(modelDefaultParams(undefined), undefined);
 });
 
 function square(id: string, x: number, y: number, s: number, area = s * s): NucleusFeature {
@@ -96,9 +90,9 @@ test('SpatialIndex finds the nucleus under a point, the smaller one where two ov
 });
 
 test('colour scales: viridis ends, buckets, instance hues, robust domain', () => {
-  assert.equal(rampColor(0), '#440154');
+  assert.equal(rampColor(0), '#3b518b');
   assert.equal(rampColor(1), '#fde725');
-  assert.equal(rampColor(Number.NaN), '#440154');
+  assert.equal(rampColor(Number.NaN), '#3b518b');
   const domain = { min: 0, max: 10 };
   assert.equal(rampBucket(-5, domain), 0);
   assert.equal(rampBucket(10, domain), RAMP_BUCKETS - 1);
@@ -143,20 +137,16 @@ function crop(map: ProbMapU8, slideWidth: number, r: Rect): ProbMapU8 {
 test('tileNuclei: each nucleus is owned by exactly one compute tile, the one holding its centroid', () => {
   const W = 120;
   const H = 60;
-  const tile = 60;
-  const halo = 16;
+  const grid = computeGrid(W, H, 60, 16);
   // One disc straddles the x = 60 tile border with its centre right of it; two sit inside tiles.
   const centres = [[20, 30], [62, 30], [100, 20]] as const;
   const slide = discSlide(W, H, centres);
   const params = { ...DEFAULT_PARAMS, minNucleusArea: 10, minMarkerArea: 5 };
-  const ctx = { slideWidth: W, slideHeight: H, mpp: 0.25, idNamespace: 'synthetic' };
+  const ctx = { grid, mpp: 0.25, idNamespace: 'synthetic' };
   const features: NucleusFeature[] = [];
   const owners: string[] = [];
   for (const col of [0, 1]) {
-    const core = cellCore({ tile, slideWidth: W, slideHeight: H }, col, 0);
-    const x0 = Math.max(0, core.x - halo);
-    const x1 = Math.min(W, core.x + core.width + halo);
-    const region = { x: x0, y: 0, width: x1 - x0, height: H };
+    const { core, region } = cellAt(grid, col, 0);
     const t: ProbTile = { col, row: 0, core, region, mask: crop(slide.mask, W, region), marker: crop(slide.marker, W, region) };
     for (const f of tileNuclei(t, params, ctx)) {
       features.push(f);
@@ -171,21 +161,41 @@ test('tileNuclei: each nucleus is owned by exactly one compute tile, the one hol
   assert.ok(features.every((f) => f.properties.measurements['Area µm^2'] === f.properties.measurements.Area * 0.0625));
 });
 
-test('tileOwns drops an instance cut by the halo edge, but not at the slide border', () => {
-  const core = { x: 64, y: 0, width: 64, height: 64 };
-  const region = { x: 48, y: 0, width: 96, height: 64 };
-  const ctx = { slideWidth: 256, slideHeight: 64 };
-  const base = measureNuclei({ width: 4, height: 4, data: Int32Array.from({ length: 16 }, () => 1) }, { offset: { x: 60, y: 0 } })[0];
-  // Touches the region's left edge (x = 48), which is inside the slide: dropped.
-  assert.equal(tileOwns({ ...base, bbox: { x: 48, y: 10, width: 30, height: 8 }, centroid: { x: 66, y: 14 } }, { core, region }, ctx), false);
-  // Touches the top edge, which is the slide's border: kept.
-  assert.equal(tileOwns({ ...base, bbox: { x: 60, y: 0, width: 10, height: 8 }, centroid: { x: 66, y: 4 } }, { core, region }, ctx), true);
-  // Centroid outside the core: another tile's nucleus.
-  assert.equal(tileOwns({ ...base, bbox: { x: 50, y: 20, width: 10, height: 8 }, centroid: { x: 55, y: 24 } }, { core, region }, ctx), false);
+test('a preview window (visible core plus halo) gives the same nuclei in view as the whole region', () => {
+  const W = 200;
+  const H = 120;
+  const grid = computeGrid(W, H, 200, 24);
+  const centres: [number, number][] = [];
+  for (let y = 12; y < H; y += 20) for (let x = 12; x < W; x += 20) centres.push([x + (y % 40 === 12 ? 0 : 6), y]);
+  const slide = discSlide(W, H, centres);
+  const { core, region } = cellAt(grid, 0, 0);
+  const tile: ProbTile = { col: 0, row: 0, core, region, mask: slide.mask, marker: slide.marker };
+  const params = { ...DEFAULT_PARAMS, minNucleusArea: 10, minMarkerArea: 5 };
+  const view = { x: 60, y: 30, width: 70, height: 50 };
+  const window = previewWindow(tile, view, 24);
+  assert.deepEqual(window, { x: 36, y: 6, width: 118, height: 98 });
+  assert.equal(previewWindow(tile, { x: 500, y: 0, width: 10, height: 10 }, 24), undefined);
+  const inView = (fs: NucleusFeature[]) =>
+    fs
+      .filter((f) => {
+        const x = f.properties.measurements['Centroid X px'];
+        const y = f.properties.measurements['Centroid Y px'];
+        return x >= view.x && x < view.x + view.width && y >= view.y && y < view.y + view.height;
+      })
+      // Pixels, not outline vertices: Douglas-Peucker may break ties differently when the
+      // raster's origin moves, by a sub-pixel vertex.
+      .map((f) => {
+        const m = f.properties.measurements;
+        return JSON.stringify([m.Area, m['Centroid X px'], m['Centroid Y px'], m.Perimeter, m.Eccentricity]);
+      })
+      .sort();
+  const full = inView(tileNuclei(tile, params, { grid }));
+  assert.ok(full.length >= 6, `nuclei in view: ${full.length}`);
+  assert.deepEqual(inView(tileNuclei(tile, params, { grid }, window)), full);
 });
 
 test('tileNuclei refuses maps that do not cover the region', () => {
   const m: ProbMapU8 = { width: 4, height: 4, data: new Uint8Array(16) };
   const t: ProbTile = { col: 0, row: 0, core: { x: 0, y: 0, width: 4, height: 4 }, region: { x: 0, y: 0, width: 5, height: 4 }, mask: m, marker: m };
-  assert.throws(() => tileNuclei(t, DEFAULT_PARAMS, { slideWidth: 5, slideHeight: 4 }), /maps are 4x4, region is 5x4/);
+  assert.throws(() => tileNuclei(t, DEFAULT_PARAMS, { grid: computeGrid(5, 4, 4, 0) }), /maps are 4x4, region is 5x4/);
 });

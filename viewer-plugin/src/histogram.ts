@@ -50,23 +50,33 @@ export class MeasurementHistogram {
    * @param plotlyUrl where to load plotly.js from
    * @param onError called once when plotly.js cannot be loaded
    */
+  private loading = false;
+
   constructor(
     private readonly root: HTMLElement,
-    plotlyUrl: string,
-    onError: (e: Error) => void,
-  ) {
-    loadPlotly(plotlyUrl).then(
-      (p) => {
-        this.plotly = p;
-        this.schedule();
-      },
-      (e: Error) => onError(e),
-    );
-  }
+    private readonly plotlyUrl: string,
+    private readonly onError: (e: Error) => void,
+  ) {}
 
-  /** Shows `values` (one per nucleus) under the axis title `title`. */
+  /**
+   * Shows `values` (one per nucleus) under the axis title `title`. plotly.js is loaded on
+   * the first call with values, so a page that never reaches nucleus level never loads it.
+   */
   show(values: number[], title: string): void {
     this.pending = { values, title };
+    if (!this.plotly && !this.loading && values.length > 0) {
+      this.loading = true;
+      loadPlotly(this.plotlyUrl).then(
+        (p) => {
+          this.plotly = p;
+          this.schedule();
+        },
+        (e: Error) => {
+          this.loading = false;
+          this.onError(e);
+        },
+      );
+    }
     this.schedule();
   }
 

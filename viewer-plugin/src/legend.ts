@@ -29,7 +29,7 @@ export function renderLegend(root: HTMLElement, colorBy: ColorBy, domain: RampDo
   const ends = document.createElement('div');
   ends.className = 'nl-legend-ends';
   if (domain) {
-    bar.setAttribute('aria-label', `${COLOR_BY_LABEL[colorBy]} from ${fmt(domain.min)} (dark purple) to ${fmt(domain.max)} (yellow)`);
+    bar.setAttribute('aria-label', `${COLOR_BY_LABEL[colorBy]} from ${fmt(domain.min)} (blue) to ${fmt(domain.max)} (yellow)`);
     const lo = document.createElement('span');
     lo.textContent = `≤ ${fmt(domain.min)}`;
     const hi = document.createElement('span');

@@ -5,8 +5,16 @@
  */
 import OpenSeadragon from 'openseadragon';
 import { NucleiApi, NucleiServerError } from './api-client.js';
-import { cellKey, cellsMeeting, rectHolds, snapRect, type GridCell } from './core/compute-grid.js';
-import { paramsKey, paramsToQuery, withField, type PostprocessParams, type TunableField } from './core/tuning-params.js';
+import { cellsMeeting, computeGrid, rectHoldsPoint, type ComputeCell, type ComputeGrid as CellGrid } from '@nucleilens/pipeline/grid';
+import { cellKey, snapRect } from './core/compute-grid.js';
+import {
+  modelDefaultParams,
+  paramsKey,
+  paramsToQuery,
+  withField,
+  type PostprocessParams,
+  type TunableField,
+} from './core/tuning-params.js';
 import { recordFromFeature, type NucleusRecord } from './core/nucleus-record.js';
 import { SpatialIndex } from './core/spatial-index.js';
 import { COLOR_BY_MEASUREMENT, measurementDomain, type ColorBy, type RampDomain } from './core/color-scale.js';
@@ -40,12 +48,18 @@ export interface NucleiOverlayState {
   /** Parameters of the live preview while a slider moves. */
   readonly previewParams: PostprocessParams | undefined;
   readonly pending: number;
-  /** Compute tiles whose probabilities the worker holds. */
+  /** Compute tiles whose probabilities the workers hold. */
   readonly probsCells: number;
+  /** Compute tiles whose core meets the view (vector mode), and how many of them the workers hold. */
+  readonly viewCells: number;
+  readonly viewCellsWithProbs: number;
   readonly selected: readonly string[];
-  /** Worker milliseconds of the last preview, and the draw milliseconds of the last frame. */
+  /** Worker milliseconds of the last preview (first tile sent to last tile back). */
   readonly lastWorkerMs: number | undefined;
+  /** Milliseconds of the last frame's canvas drawing. */
   readonly lastDrawMs: number;
+  /** Milliseconds of the last scene rebuild on the main thread (paths, index, legend, count, frame). */
+  readonly lastSceneMs: number;
 }
 
 /** Server results kept per (parameters, compute tile); older entries are dropped first. */
@@ -61,7 +75,7 @@ export class NucleiOverlay {
   readonly api: NucleiApi;
   private readonly o: ResolvedOverlayOptions;
   private params: PostprocessParams;
-  private readonly defaults: PostprocessParams;
+  private defaults: PostprocessParams;
   private preview: PostprocessParams | undefined;
   private opacity: number;
   private drawStyle: DrawStyle;
@@ -69,6 +83,8 @@ export class NucleiOverlay {
   private histogramMeasurement: string;
   private slide: SlideInfo | undefined;
   private grid: ComputeGrid | undefined;
+  /** The same grid as the pipeline's geometry (cells, regions, ownership). */
+  private cells: CellGrid | undefined;
   private mode: OverlayMode = 'off';
   private readonly serverCache = new Map<string, NucleusRecord[]>();
   private readonly inflight = new Set<string>();
@@ -77,7 +93,9 @@ export class NucleiOverlay {
   private readonly probsCells = new Set<string>();
   private readonly probsInflight = new Set<string>();
   private records: NucleusRecord[] = [];
-  private index = new SpatialIndex([]);
+  private index: SpatialIndex | undefined;
+  private readonly dirtyCells = new Set<string>();
+  private sceneAll = true;
   private domain: RampDomain | undefined;
   private readonly selection = new Map<string, NucleusRecord>();
   private hovered: NucleusRecord | null = null;
@@ -86,6 +104,7 @@ export class NucleiOverlay {
   private sceneFrame = 0;
   private lastWorkerMs: number | undefined;
   private lastDrawMs = 0;
+  private lastSceneMs = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly layer: VectorLayer;
   private readonly tooltip: NucleusTooltip;
@@ -100,6 +119,7 @@ export class NucleiOverlay {
   private overlayItem: OpenSeadragon.TiledImage | undefined;
   private overlayQuery = '';
   private destroyed = false;
+  private errorSource: NucleiErrorSource | undefined;
   private readonly handlers: [keyof OpenSeadragon.ViewerEventMap, (e: never) => void][] = [];
 
   /**
@@ -180,8 +200,10 @@ export class NucleiOverlay {
         this.report('overlay-tile', { code: 'TILE', message: `overlay tile failed to load: ${e.message}` });
       }
     });
-    if (viewer.world.getItemCount() > this.o.itemIndex) void this.start();
-    else this.on('open', () => void this.start());
+    // Slide facts are fetched at once (so an unknown slide is reported even when the image
+    // cannot open); the layers need the opened TiledImage too.
+    this.on('open', () => this.layersReady());
+    void this.start();
   }
 
   private on<K extends keyof OpenSeadragon.ViewerEventMap>(name: K, handler: (e: OpenSeadragon.ViewerEventMap[K]) => void): void {
@@ -196,18 +218,33 @@ export class NucleiOverlay {
   }
 
   private async start(): Promise<void> {
-    if (this.slide || this.destroyed) return;
     this.begin('slide');
     try {
-      const [slide, grid] = await Promise.all([this.api.slideInfo(), this.api.grid()]);
+      const [slideAnswer, gridAnswer] = await Promise.allSettled([this.api.slideInfo(), this.api.grid()]);
       if (this.destroyed) return;
+      if (slideAnswer.status === 'rejected') throw slideAnswer.reason;
+      if (gridAnswer.status === 'rejected') {
+        this.fail('grid', gridAnswer.reason);
+        return;
+      }
+      const slide = slideAnswer.value;
+      const grid = gridAnswer.value;
+      this.cells = computeGrid(slide.width, slide.height, grid.tile, grid.halo);
+      const modelDefaults = modelDefaultParams(grid.model);
+      if (modelDefaults) {
+        this.defaults = modelDefaults;
+        if (!this.o.paramsGiven && !this.preview) {
+          this.params = modelDefaults;
+          this.panel?.setParams(modelDefaults);
+        }
+      }
       this.slide = slide;
       this.grid = grid;
       try {
         const mpp = slide.mpp ?? grid.mpp ?? undefined;
         this.tuner = new TuningPool(
           this.o.workerUrl,
-          { slideWidth: slide.width, slideHeight: slide.height, idNamespace: slide.id, ...(mpp ? { mpp } : {}) },
+          { grid: this.cells, idNamespace: slide.id, ...(mpp ? { mpp } : {}) },
           this.o.maxCachedTiles,
           this.o.workers,
           {
@@ -226,13 +263,19 @@ export class NucleiOverlay {
       } catch (e) {
         this.report('worker', { code: 'WORKER', message: `cannot start the tuning worker: ${(e as Error).message}` });
       }
-      this.addOverlayItem();
-      this.refresh();
+      this.layersReady();
     } catch (e) {
       this.fail('slide', e);
     } finally {
       this.end('slide');
     }
+  }
+
+  /** Once both the slide facts and the opened image are there: overlay tiles and the first refresh. */
+  private layersReady(): void {
+    if (!this.slide || !this.item || this.destroyed) return;
+    this.addOverlayItem();
+    this.refresh();
   }
 
   // ---- progress and errors ------------------------------------------------------------
@@ -274,8 +317,16 @@ export class NucleiOverlay {
   private report(source: NucleiErrorSource, e: Omit<NucleiErrorEvent, 'source'>): void {
     if (this.destroyed) return;
     const event: NucleiErrorEvent = { source, ...e };
+    this.errorSource = source;
     this.panel?.showError(event.message);
     this.viewer.raiseEvent(NUCLEI_EVENTS.error, event);
+  }
+
+  /** A later success of the kind that failed last clears the panel's error (a 503 that passed, say). */
+  private recovered(source: NucleiErrorSource): void {
+    if (this.errorSource !== source) return;
+    this.errorSource = undefined;
+    this.panel?.showError(undefined);
   }
 
   private fail(source: NucleiErrorSource, e: unknown): void {
@@ -314,9 +365,10 @@ export class NucleiOverlay {
     return 'off';
   }
 
-  private viewCells(): GridCell[] {
+  private viewCells(): ComputeCell[] {
     if (!this.grid || !this.slide) return [];
-    return cellsMeeting({ tile: this.grid.tile, slideWidth: this.slide.width, slideHeight: this.slide.height }, this.viewRect());
+    if (!this.cells) return [];
+    return cellsMeeting(this.cells, this.viewRect());
   }
 
   // ---- frames -------------------------------------------------------------------------
@@ -356,7 +408,7 @@ export class NucleiOverlay {
     q.set('style', this.drawStyle);
     q.set('color', this.colorBy);
     const query = q.toString();
-    if (this.overlayItem && query === this.overlayQuery) return;
+    if (query === this.overlayQuery) return;
     this.overlayQuery = query;
     if (this.overlayItem) this.viewer.world.removeItem(this.overlayItem);
     this.overlayItem = undefined;
@@ -429,16 +481,16 @@ export class NucleiOverlay {
       const k = cellKey(cell.col, cell.row);
       wanted.add(k);
       const cached = this.serverCache.get(`${key}|${k}`);
-      if (cached) this.shown.set(k, { records: cached, paramsKey: key, source: 'server' });
+      if (cached) this.setShown(k, { records: cached, paramsKey: key, source: 'server' });
       else this.fetchCell(cell, key);
     }
-    for (const k of this.shown.keys()) if (!wanted.has(k)) this.shown.delete(k);
+    for (const k of [...this.shown.keys()]) if (!wanted.has(k)) this.setShown(k, undefined);
     this.loadProbs(cells);
     this.scheduleScene('server');
     this.checkIdle();
   }
 
-  private fetchCell(cell: GridCell, key: string): void {
+  private fetchCell(cell: ComputeCell, key: string): void {
     const id = `${key}|${cellKey(cell.col, cell.row)}`;
     if (this.inflight.has(id)) return;
     this.inflight.add(id);
@@ -447,13 +499,14 @@ export class NucleiOverlay {
     this.api
       .nuclei(cell.core, params, this.fetchAbort.signal)
       .then((fc: NucleusFeatureCollection) => {
+        this.recovered('nuclei');
         const records = fc.features.map(recordFromFeature);
         this.serverCache.set(id, records);
         while (this.serverCache.size > SERVER_CACHE_CELLS) this.serverCache.delete(this.serverCache.keys().next().value as string);
         if (!this.preview && paramsKey(this.params) === key && this.mode === 'vector') {
           const k = cellKey(cell.col, cell.row);
           if (this.viewCells().some((c) => c.col === cell.col && c.row === cell.row)) {
-            this.shown.set(k, { records, paramsKey: key, source: 'server' });
+            this.setShown(k, { records, paramsKey: key, source: 'server' });
             this.scheduleScene('server');
           }
         }
@@ -466,7 +519,7 @@ export class NucleiOverlay {
   }
 
   /** Loads the probability tiles of `cells` into the worker, so a slider can move without the network. */
-  private loadProbs(cells: readonly GridCell[]): void {
+  private loadProbs(cells: readonly ComputeCell[]): void {
     const tuner = this.tuner;
     if (!tuner) return;
     const missing = cells.filter((c) => {
@@ -487,6 +540,7 @@ export class NucleiOverlay {
       .then((r) => {
         for (const k of r.loaded) this.probsCells.add(k);
         if (r.failed.length) this.report('probs', { code: r.failed[0].error.code, message: r.failed[0].error.message });
+        else this.recovered('probs');
       })
       .catch((e: unknown) => this.fail('probs', e))
       .finally(() => {
@@ -513,7 +567,7 @@ export class NucleiOverlay {
     const view = this.viewRect();
     const cx = view.x + view.width / 2;
     const cy = view.y + view.height / 2;
-    const dist = (c: GridCell) => Math.hypot(c.core.x + c.core.width / 2 - cx, c.core.y + c.core.height / 2 - cy);
+    const dist = (c: ComputeCell) => Math.hypot(c.core.x + c.core.width / 2 - cx, c.core.y + c.core.height / 2 - cy);
     const keys = this.viewCells()
       .sort((a, b) => dist(a) - dist(b))
       .map((c) => cellKey(c.col, c.row))
@@ -534,7 +588,7 @@ export class NucleiOverlay {
     const have = this.shown.get(key);
     if (have && have.source === 'server' && have.paramsKey === pk) return;
     this.tileGen.set(key, gen);
-    this.shown.set(key, { records: features.map(recordFromFeature), paramsKey: pk, source: 'preview' });
+    this.setShown(key, { records: features.map(recordFromFeature), paramsKey: pk, source: 'preview' });
     this.scheduleScene('preview');
   }
 
@@ -566,7 +620,11 @@ export class NucleiOverlay {
   setDisplay(d: { opacity?: number; style?: DrawStyle; colorBy?: ColorBy }): void {
     if (d.opacity !== undefined) this.opacity = d.opacity;
     if (d.style !== undefined) this.drawStyle = d.style;
-    if (d.colorBy !== undefined) this.colorBy = d.colorBy;
+    if (d.colorBy !== undefined && d.colorBy !== this.colorBy) {
+      this.colorBy = d.colorBy;
+      this.domain = undefined;
+      this.sceneAll = true;
+    }
     this.applyMode();
     if (this.slide && (d.style !== undefined || d.colorBy !== undefined)) this.addOverlayItem();
     this.scheduleScene('server');
@@ -582,22 +640,57 @@ export class NucleiOverlay {
     });
   }
 
+  /** Replaces (or, with undefined, removes) a compute tile's nuclei; the scene follows at the next frame. */
+  private setShown(key: string, cell: ShownCell | undefined): void {
+    if (cell) this.shown.set(key, cell);
+    else this.shown.delete(key);
+    this.dirtyCells.add(key);
+  }
+
+  /** The hit-test index, rebuilt on first use after the nuclei changed (never during a drag unless hovering). */
+  private get hitIndex(): SpatialIndex {
+    if (!this.index) this.index = new SpatialIndex(this.records);
+    return this.index;
+  }
+
   private rebuildScene(source: 'server' | 'preview'): void {
     if (this.destroyed) return;
+    const t0 = performance.now();
     const records: NucleusRecord[] = [];
     for (const cell of this.shown.values()) for (const r of cell.records) records.push(r);
     this.records = records;
-    this.index = new SpatialIndex(records);
-    this.domain = this.colorBy === 'instance' ? undefined : measurementDomain(records, COLOR_BY_MEASUREMENT[this.colorBy]);
-    this.layer.setScene(records, this.colorBy, this.domain);
+    this.index = undefined;
+    let all = this.sceneAll;
+    // While a slider previews, the ramp keeps its range so colours do not jump under the hand.
+    if (this.colorBy !== 'instance' && (!this.preview || !this.domain)) {
+      const d = measurementDomain(records, COLOR_BY_MEASUREMENT[this.colorBy]);
+      if (d?.min !== this.domain?.min || d?.max !== this.domain?.max) {
+        this.domain = d;
+        all = true;
+      }
+    }
+    if (all) {
+      this.layer.setColoring(this.colorBy, this.domain);
+      this.layer.clearCells();
+      for (const [k, c] of this.shown) this.layer.setCell(k, c.records);
+      if (this.panel) renderLegend(this.panel.legend, this.colorBy, this.domain);
+    } else {
+      for (const k of this.dirtyCells) {
+        const c = this.shown.get(k);
+        if (c) this.layer.setCell(k, c.records);
+        else this.layer.deleteCell(k);
+      }
+    }
+    this.dirtyCells.clear();
+    this.sceneAll = false;
     if (this.hovered && !records.includes(this.hovered)) {
       this.hovered = null;
       this.layer.setHovered(null);
       this.tooltip.show(null, 0, 0);
     }
     this.frame();
-    if (this.panel) renderLegend(this.panel.legend, this.colorBy, this.domain);
     this.updateStats(source);
+    this.lastSceneMs = performance.now() - t0;
     this.checkIdle();
   }
 
@@ -608,7 +701,7 @@ export class NucleiOverlay {
     if (this.mode === 'vector') {
       count = 0;
       for (const r of this.records) {
-        if (!rectHolds(rect, r.cx, r.cy)) continue;
+        if (!rectHoldsPoint(rect, r.cx, r.cy)) continue;
         count++;
         const v = r.measurements[this.histogramMeasurement];
         if (Number.isFinite(v)) values.push(v);
@@ -633,7 +726,7 @@ export class NucleiOverlay {
     let hit: NucleusRecord | null = null;
     if (position && item && this.mode === 'vector') {
       const p = item.viewerElementToImageCoordinates(position);
-      hit = this.index.at(p.x, p.y) ?? null;
+      hit = this.hitIndex.at(p.x, p.y) ?? null;
     }
     if (hit !== this.hovered) {
       this.hovered = hit;
@@ -649,7 +742,7 @@ export class NucleiOverlay {
     const item = this.item;
     if (!item) return;
     const p = item.viewerElementToImageCoordinates(e.position);
-    const hit = this.index.at(p.x, p.y);
+    const hit = this.hitIndex.at(p.x, p.y);
     if (!hit) return;
     e.preventDefaultAction = true;
     if (e.shift) {
@@ -695,16 +788,20 @@ export class NucleiOverlay {
 
   // ---- state --------------------------------------------------------------------------
 
+  /** The nuclei shown whose centroid lies in the view (level-0 px). */
+  nucleiInView(): NucleusRecord[] {
+    if (this.mode !== 'vector') return [];
+    const rect = this.viewRect();
+    return this.records.filter((r) => rectHoldsPoint(rect, r.cx, r.cy));
+  }
+
   /** A snapshot for pages, tests and benchmarks. */
   state(): NucleiOverlayState {
     let pending = 0;
     for (const n of this.pending.values()) pending += n;
     const rect = this.viewRect();
-    let count: number | undefined;
-    if (this.mode === 'vector') {
-      count = 0;
-      for (const r of this.records) if (rectHolds(rect, r.cx, r.cy)) count++;
-    }
+    const count = this.mode === 'vector' ? this.nucleiInView().length : undefined;
+    const cells = this.mode === 'vector' ? this.viewCells() : [];
     return {
       mode: this.mode,
       ready: this.slide !== undefined,
@@ -714,9 +811,12 @@ export class NucleiOverlay {
       previewParams: this.preview,
       pending,
       probsCells: this.probsCells.size,
+      viewCells: cells.length,
+      viewCellsWithProbs: cells.filter((c) => this.probsCells.has(cellKey(c.col, c.row))).length,
       selected: [...this.selection.keys()],
       lastWorkerMs: this.lastWorkerMs,
       lastDrawMs: this.lastDrawMs,
+      lastSceneMs: this.lastSceneMs,
     };
   }
 

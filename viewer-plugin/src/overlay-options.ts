@@ -14,7 +14,8 @@ export interface NucleiOverlayOptions {
   readonly slide: string;
   /**
    * Starting post-processing parameters: a recipe name plus any overrides. Default: the
-   * `default` recipe's values. Every request sends them all, so server and preview agree.
+   * model's defaults as the server's `/grid` reports them (the `default` recipe until then).
+   * Every request sends them all, so server and preview agree.
    */
   readonly params?: PostprocessOverrides & { readonly recipe?: RecipeName };
   /** Overlay opacity in [0, 1]; default 0.9. */
@@ -45,7 +46,7 @@ export interface NucleiOverlayOptions {
   readonly itemIndex?: number;
   /** Probability tiles kept decoded in the worker; default 64 (about 50 MB at 640x640). */
   readonly maxCachedTiles?: number;
-  /** Tuning workers; default one per core beyond the first, at most 4. */
+  /** Tuning workers; default one per core, at most 4. */
   readonly workers?: number;
   /** Compute tiles the view may meet before vector mode asks the user to zoom in; default 64. */
   readonly maxCells?: number;
@@ -58,6 +59,8 @@ export interface ResolvedOverlayOptions {
   readonly server: string;
   readonly slide: string;
   readonly params: PostprocessParams;
+  /** Whether `params` came from the caller (else the model's defaults replace them once known). */
+  readonly paramsGiven: boolean;
   readonly opacity: number;
   readonly style: DrawStyle;
   readonly colorBy: ColorBy;
@@ -91,6 +94,7 @@ export function resolveOverlayOptions(o: NucleiOverlayOptions): ResolvedOverlayO
     server: o.server ?? '',
     slide: o.slide,
     params: resolvePostprocessParams(recipe ?? 'default', overrides),
+    paramsGiven: o.params !== undefined,
     opacity: o.opacity ?? 0.9,
     style: o.style ?? 'outline',
     colorBy: o.colorBy ?? 'instance',
@@ -103,7 +107,8 @@ export function resolveOverlayOptions(o: NucleiOverlayOptions): ResolvedOverlayO
     itemIndex: o.itemIndex ?? 0,
     maxCachedTiles: o.maxCachedTiles ?? 64,
     maxCells: o.maxCells ?? 64,
-    workers: o.workers ?? Math.min(4, Math.max(1, (globalThis.navigator?.hardwareConcurrency ?? 2) - 1)),
+    // The main thread is nearly idle during a drag, so every core may post-process.
+    workers: o.workers ?? Math.min(4, Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 2)),
     fetch: o.fetch,
   };
   check(r.opacity >= 0 && r.opacity <= 1, `opacity must be in [0, 1], got ${r.opacity}`);

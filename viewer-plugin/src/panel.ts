@@ -168,7 +168,8 @@ export class NucleiPanel {
       el('div', { className: 'nl-note', textContent: 'Click a nucleus to select it; shift-click adds.' }),
     );
 
-    this.element.append(count, this.status, this.error, thresholds, displayBox, ...(histogramBox ? [histogramBox] : []), selection);
+    // The histogram follows the sliders it reacts to; display and selection come after.
+    this.element.append(count, this.status, this.error, thresholds, ...(histogramBox ? [histogramBox] : []), displayBox, selection);
     container.appendChild(this.element);
   }
 

@@ -1,7 +1,8 @@
 /**
  * Nucleus outlines on a canvas over the viewer. Paths are built in level-0 px once per
- * scene, one Path2D per colour bucket, so a frame (pan, zoom) costs one transform and a
- * handful of stroke/fill calls whatever the number of nuclei.
+ * compute tile, one Path2D per colour bucket, so a frame (pan, zoom) costs one transform and
+ * a few stroke/fill calls per tile whatever the number of nuclei, and new results for one
+ * tile rebuild that tile's paths only.
  */
 import type { NucleusRecord } from './core/nucleus-record.js';
 import {
@@ -32,7 +33,9 @@ function ringPath(path: Path2D, ring: Float64Array): void {
 export class VectorLayer {
   readonly canvas: HTMLCanvasElement;
   private readonly g: CanvasRenderingContext2D;
-  private buckets: { color: string; path: Path2D }[] = [];
+  /** Per compute tile: one path per colour. */
+  private readonly cells = new Map<string, { color: string; path: Path2D }[]>();
+  private colorOf: (r: NucleusRecord) => string = (r) => INSTANCE_PALETTE[instanceBucket(r.id)];
   private selectedPath: Path2D | undefined;
   private hoverPath: Path2D | undefined;
 
@@ -47,20 +50,40 @@ export class VectorLayer {
   }
 
   /**
-   * Rebuilds the coloured paths for `records`.
+   * Sets how nuclei are coloured; call {@link setCell} again for every cell afterwards.
    * @param domain range of the measurement ramp (ignored for instance colouring)
    */
-  setScene(records: readonly NucleusRecord[], colorBy: ColorBy, domain: RampDomain | undefined): void {
-    const byColor = new Map<string, Path2D>();
+  setColoring(colorBy: ColorBy, domain: RampDomain | undefined): void {
     const measurement = colorBy === 'instance' ? undefined : COLOR_BY_MEASUREMENT[colorBy];
+    this.colorOf =
+      measurement === undefined
+        ? (r) => INSTANCE_PALETTE[instanceBucket(r.id)]
+        : (r) => rampBucketColor(rampBucket(r.measurements[measurement], domain));
+  }
+
+  /**
+   * (Re)builds the coloured paths of one compute tile's nuclei, so a tile's new results cost
+   * paths for that tile only.
+   */
+  setCell(key: string, records: readonly NucleusRecord[]): void {
+    const byColor = new Map<string, Path2D>();
     for (const r of records) {
-      const color =
-        measurement === undefined ? INSTANCE_PALETTE[instanceBucket(r.id)] : rampBucketColor(rampBucket(r.measurements[measurement], domain));
+      const color = this.colorOf(r);
       let path = byColor.get(color);
       if (!path) byColor.set(color, (path = new Path2D()));
       ringPath(path, r.ring);
     }
-    this.buckets = [...byColor].map(([color, path]) => ({ color, path }));
+    this.cells.set(key, [...byColor].map(([color, path]) => ({ color, path })));
+  }
+
+  /** Forgets a compute tile's paths. */
+  deleteCell(key: string): void {
+    this.cells.delete(key);
+  }
+
+  /** Forgets every tile's paths. */
+  clearCells(): void {
+    this.cells.clear();
   }
 
   /** The outlines drawn as selected. */
@@ -102,18 +125,24 @@ export class VectorLayer {
     if (!t || opacity <= 0) return performance.now() - t0;
     g.setTransform(t.scale * dpr, 0, 0, t.scale * dpr, t.ox * dpr, t.oy * dpr);
     const px = 1 / t.scale;
-    g.lineJoin = 'round';
-    g.lineWidth = 1.5 * px;
-    for (const b of this.buckets) {
-      if (style === 'fill') {
-        g.globalAlpha = opacity * 0.45;
+    const devicePx = px / dpr;
+    const buckets = [...this.cells.values()].flat();
+    if (style === 'fill') {
+      g.globalAlpha = opacity * 0.45;
+      for (const b of buckets) {
         g.fillStyle = b.color;
         g.fill(b.path);
       }
-      g.globalAlpha = opacity;
+    }
+    // Exactly one device pixel wide: Skia strokes such hairlines on a fast path (measured in
+    // software chromium: 1,500 outlines in ~30 ms against ~250 ms at 1.5 px).
+    g.globalAlpha = opacity;
+    g.lineWidth = devicePx;
+    for (const b of buckets) {
       g.strokeStyle = b.color;
       g.stroke(b.path);
     }
+    g.lineJoin = 'round';
     g.globalAlpha = 1;
     if (this.selectedPath) {
       g.lineWidth = 4 * px;

@@ -5,9 +5,9 @@
  * the tuning Web Worker and in Node tests.
  */
 import { postprocess, type PostprocessParams } from '@nucleilens/pipeline/post';
-import { measureNuclei, toGeoJson, type NucleusInstance } from '@nucleilens/pipeline/measure';
+import { measureNuclei, toGeoJson } from '@nucleilens/pipeline/measure';
 import { cropPlane, type ProbMapU8 } from '@nucleilens/pipeline/raster';
-import { rectHolds } from './compute-grid.js';
+import { cellOwns, type ComputeGrid } from '@nucleilens/pipeline/grid';
 import type { NucleusFeature, Rect } from './server-types.js';
 
 /** A compute tile's decoded probabilities over its region. */
@@ -25,8 +25,8 @@ export interface ProbTile {
 
 /** Slide facts the ownership rule and the measurements need. */
 export interface TileContext {
-  readonly slideWidth: number;
-  readonly slideHeight: number;
+  /** The slide's compute grid (its size bounds the ownership rule's slide border). */
+  readonly grid: ComputeGrid;
   /** Microns per level-0 px, for the µm measurements. */
   readonly mpp?: number;
   /** Mixed into feature ids, as the server does (the slide id). */
@@ -58,24 +58,6 @@ export function splitProbPixels(
     marker[i] = pixels[j + 1];
   }
   return { mask: { width, height, data: mask }, marker: { width, height, data: marker } };
-}
-
-/**
- * Whether a compute tile keeps an instance measured over its region: the centroid lies in
- * the core, and the instance does not touch the region's outer edge except where that edge
- * is the slide's border (a nucleus cut by the halo edge is seen whole by its owner).
- */
-export function tileOwns(n: NucleusInstance, tile: Pick<ProbTile, 'core' | 'region'>, ctx: TileContext): boolean {
-  if (!rectHolds(tile.core, n.centroid.x, n.centroid.y)) return false;
-  const { region } = tile;
-  const b = n.bbox;
-  if (b.x <= region.x && region.x > 0) return false;
-  if (b.y <= region.y && region.y > 0) return false;
-  const rx1 = region.x + region.width;
-  const ry1 = region.y + region.height;
-  if (b.x + b.width >= rx1 && rx1 < ctx.slideWidth) return false;
-  if (b.y + b.height >= ry1 && ry1 < ctx.slideHeight) return false;
-  return true;
 }
 
 /** Intersection of two half-open rectangles, undefined when empty. */
@@ -111,7 +93,7 @@ export function previewWindow(tile: Pick<ProbTile, 'core' | 'region'>, view: Rec
  * @throws {ShapeError} when the maps do not match the region's size;
  *   {InvalidArgumentError} for out-of-range parameters; {RangeError} for a window outside the region.
  * @example
- * const features = tileNuclei(tile, { ...DEFAULT_PARAMS, maskThreshold: 0.4 }, { slideWidth, slideHeight });
+ * const features = tileNuclei(tile, { ...DEFAULT_PARAMS, maskThreshold: 0.4 }, { grid: computeGrid(2048, 1536, 512, 64) });
  */
 export function tileNuclei(tile: ProbTile, params: PostprocessParams, ctx: TileContext, window?: Rect): NucleusFeature[] {
   const { region } = tile;
@@ -134,6 +116,9 @@ export function tileNuclei(tile: ProbTile, params: PostprocessParams, ctx: TileC
     offset: { x: area.x, y: area.y },
     ...(ctx.mpp !== undefined && ctx.mpp > 0 && { micronsPerPixel: ctx.mpp }),
   });
-  const owned = instances.filter((n) => tileOwns(n, { core: tile.core, region: area }, ctx));
+  // The window's edges inside the slide count as halo edges: the pipeline's ownership rule
+  // applied to the tile with `area` as its region.
+  const cell = { col: tile.col, row: tile.row, core: tile.core, region: area };
+  const owned = instances.filter((n) => cellOwns(ctx.grid, cell, n));
   return toGeoJson(owned, { idNamespace: ctx.idNamespace ?? '' }).features;
 }

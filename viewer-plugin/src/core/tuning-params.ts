@@ -5,6 +5,8 @@
 import {
   DEFAULT_PARAMS,
   resolvePostprocessParams,
+  validatePostprocessParams,
+  type PostprocessOverrides,
   type PostprocessParams,
   type RecipeName,
 } from '@nucleilens/pipeline/post';
@@ -32,11 +34,21 @@ export const TUNABLE_SLIDERS: readonly SliderSpec[] = [
 ];
 
 /**
- * Query-string name of each parameter the server accepts. The names are those of
- * `PostprocessParams`, as docs/API.md asks; `elevation` and `dilateRadius` are not sent,
- * so the server's recipe defaults apply to them on both sides.
+ * Query-string name of each parameter sent to the server: the names of `PostprocessParams`
+ * (docs/API.md). Every field is sent, so the server and the browser's preview post-process
+ * with exactly the same numbers whatever the defaults on either side.
  */
-const QUERY_FIELDS = ['recipe', 'maskThreshold', 'markerThreshold', 'minNucleusArea', 'minMarkerArea', 'maxHoleArea'] as const;
+const QUERY_FIELDS = [
+  'recipe',
+  'maskThreshold',
+  'markerThreshold',
+  'minNucleusArea',
+  'minMarkerArea',
+  'maxHoleArea',
+  'dilateRadius',
+  'elevation',
+] as const;
+const NUMERIC_FIELDS = ['maskThreshold', 'markerThreshold', 'minNucleusArea', 'minMarkerArea', 'maxHoleArea', 'dilateRadius'] as const;
 
 /**
  * Parameters as query-string pairs, in a fixed order (so equal parameters give equal URLs,
@@ -60,15 +72,36 @@ export function paramsToQuery(params: PostprocessParams): URLSearchParams {
  */
 export function paramsFromQuery(q: URLSearchParams, base: PostprocessParams = DEFAULT_PARAMS): PostprocessParams {
   const recipe = q.get('recipe') ?? base.recipe;
-  const overrides: Record<string, number> = {};
-  for (const f of QUERY_FIELDS) {
-    if (f === 'recipe') continue;
+  // Another recipe than the base's starts from that recipe's own defaults.
+  if (recipe !== base.recipe) base = resolvePostprocessParams(recipe);
+  const overrides: Record<string, number | string> = {};
+  for (const f of NUMERIC_FIELDS) {
     const raw = q.get(f);
     const v = raw === null || raw === '' ? NaN : Number(raw);
     overrides[f] = Number.isFinite(v) ? v : base[f];
   }
-  const fromBase = recipe === base.recipe ? { elevation: base.elevation, dilateRadius: base.dilateRadius } : {};
-  return resolvePostprocessParams(recipe, { ...fromBase, ...overrides });
+  overrides.elevation = q.get('elevation') ?? base.elevation;
+  return resolvePostprocessParams(recipe, overrides as PostprocessOverrides);
+}
+
+/** Whether a query string names any post-processing parameter. */
+export function queryHasParams(q: URLSearchParams): boolean {
+  return QUERY_FIELDS.some((f) => q.has(f));
+}
+
+/**
+ * The model's default parameters as the server's `/grid` reports them (`model.postprocess`),
+ * or undefined when absent or invalid.
+ */
+export function modelDefaultParams(model: unknown): PostprocessParams | undefined {
+  const p = (model as { postprocess?: unknown } | undefined)?.postprocess;
+  if (!p || typeof p !== 'object') return undefined;
+  try {
+    validatePostprocessParams(p as PostprocessParams);
+    return p as PostprocessParams;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A string equal for equal parameters: the cache key of results computed with them. */

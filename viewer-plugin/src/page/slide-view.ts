@@ -31,11 +31,13 @@ export function showSlide(base: string, id: string): PageHandle {
     navigatorPosition: 'BOTTOM_RIGHT',
     maxZoomPixelRatio: 4,
     crossOriginPolicy: 'Anonymous',
+    // Overlay tiles may wait for inference on a busy server; OpenSeadragon's 30 s is short.
+    timeout: 180_000,
   });
   const overlay = createNucleiOverlay(viewer, {
     server: base,
     slide: id,
-    params,
+    ...(params ? { params } : {}),
     panel: sidebar,
     workerUrl: `${assets}nucleilens-worker.js`,
     plotlyUrl: `${assets}plotly.min.js`,

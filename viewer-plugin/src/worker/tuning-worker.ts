@@ -19,7 +19,7 @@ interface WorkerScope {
 }
 
 const scope = self as unknown as WorkerScope;
-let ctx: TileContext = { slideWidth: 0, slideHeight: 0 };
+let ctx: TileContext | undefined;
 let maxTiles = 64;
 /** Insertion order doubles as recency order (entries are re-inserted on use). */
 const tiles = new Map<string, ProbTile>();
@@ -104,6 +104,7 @@ async function sweep(): Promise<void> {
       const tile = tiles.get(key) as ProbTile;
       const t0 = performance.now();
       try {
+        if (!ctx) throw new Error('tuning worker: compute before init');
         const window = previewWindow(tile, j.view, j.halo);
         const features = window ? tileNuclei(tile, j.params, ctx, window) : [];
         scope.postMessage({ type: 'tile', requestId: j.requestId, key, features, ms: performance.now() - t0 });

@@ -1,0 +1,359 @@
+/**
+ * Browser tests of the viewer page and the nuclei overlay: Debian's chromium (driven by
+ * playwright-core) against the real server on 127.0.0.1, over a generated slide, with the
+ * tiny fixture model. Screenshots go to .artifacts/e2e/.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import type { BrowserContext, Page } from 'playwright-core';
+import { chromiumMissing, launchChromium } from './chromium.js';
+import { startViewerServer, type ViewerServer } from './viewer-server.js';
+
+const ARTIFACTS = fileURLToPath(new URL('../../../.artifacts/e2e/', import.meta.url));
+const skip = chromiumMissing();
+
+/** What the page exposes as window.nucleiLens, as far as the tests read it. */
+interface OverlayState {
+  mode: string;
+  ready: boolean;
+  count: number | undefined;
+  rect: { x: number; y: number; width: number; height: number };
+  params: Record<string, number | string>;
+  previewParams: Record<string, number | string> | undefined;
+  pending: number;
+  probsCells: number;
+  viewCells: number;
+  viewCellsWithProbs: number;
+  selected: string[];
+}
+
+let server: ViewerServer | undefined;
+let browser: { context: BrowserContext; close(): Promise<void> } | undefined;
+let page: Page;
+const consoleErrors: string[] = [];
+
+before(async () => {
+  if (skip) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await startViewerServer();
+  browser = await launchChromium({ width: 1280, height: 800 });
+  page = await browser.context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** The overlay's state, or null while the page script has not run yet. */
+function state(): Promise<OverlayState | null> {
+  return page.evaluate(() => (globalThis as unknown as { nucleiLens?: { overlay: { state(): OverlayState } } }).nucleiLens?.overlay.state() ?? null);
+}
+
+async function settledState(): Promise<OverlayState> {
+  const s = await state();
+  assert.ok(s, 'the page exposes window.nucleiLens');
+  return s;
+}
+
+function whenIdle(): Promise<void> {
+  return page.evaluate(() => (globalThis as unknown as { nucleiLens: { overlay: { whenIdle(): Promise<void> } } }).nucleiLens.overlay.whenIdle());
+}
+
+/** Polls `check` on the page state until it holds (the overlay works asynchronously). */
+async function until(what: string, check: (s: OverlayState) => boolean, timeoutMs = 60_000): Promise<OverlayState> {
+  const t0 = Date.now();
+  for (;;) {
+    const s = await state();
+    if (s && check(s)) return s;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}; state ${JSON.stringify(s)}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+/** The viewer area as a raw RGB buffer. */
+async function viewerPixels(): Promise<{ data: Buffer; width: number; height: number }> {
+  const box = await page.locator('#viewer').boundingBox();
+  assert.ok(box);
+  const png = await page.screenshot({ clip: box });
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+async function serverCount(rect: OverlayState['rect'], params: OverlayState['params']): Promise<number> {
+  assert.ok(server);
+  const q = new URLSearchParams({ x: String(rect.x), y: String(rect.y), w: String(rect.width), h: String(rect.height) });
+  for (const [k, v] of Object.entries(params)) if (k !== 'elevation' && k !== 'dilateRadius') q.set(k, String(v));
+  const res = await fetch(`${server.base}/slides/${server.slide}/nuclei?${q}`);
+  assert.equal(res.status, 200, await res.clone().text());
+  const fc = (await res.json()) as { features: unknown[] };
+  return fc.features.length;
+}
+
+test('the slide list links to the viewer', { skip }, async () => {
+  assert.ok(server);
+  await page.goto(`${server.base}/`);
+  const link = page.locator(`a[href="/view/${server.slide}"]`);
+  await link.waitFor();
+  assert.match(await link.innerText(), /2,048 × 1,536 px/);
+  await page.screenshot({ path: join(ARTIFACTS, 'slide-list.png') });
+  await link.click();
+  await page.waitForURL(`**/view/${server.slide}`, { waitUntil: 'commit' });
+  await until('the overlay to be ready', (s) => s.ready);
+});
+
+test('zoomed to nucleus level, outlines are drawn and match the server count for the view', { skip }, async () => {
+  assert.ok(server);
+  // Nucleus level: one screen pixel per level-0 pixel, centred on the slide.
+  await page.evaluate(() => {
+    const { viewer } = (globalThis as unknown as { nucleiLens: { viewer: OpenSeadragonLike } }).nucleiLens;
+    const item = viewer.world.getItemAt(0);
+    viewer.viewport.zoomTo(item.imageToViewportZoom(1), undefined, true);
+  });
+  const s = await until('vector mode with nuclei', (st) => st.mode === 'vector' && (st.count ?? 0) > 0 && st.pending === 0);
+  await whenIdle();
+  const settled = await settledState();
+  assert.equal(settled.count, await serverCount(settled.rect, settled.params), 'features in view = server /nuclei for the same rectangle');
+  assert.ok((s.count ?? 0) > 100, `a view full of nuclei, got ${s.count}`);
+
+  // Pixel check: the outlines change many pixels, in the instance palette's saturated colours.
+  await page.evaluate(() => (globalThis as unknown as { nucleiLens: { overlay: { setDisplay(d: object): void } } }).nucleiLens.overlay.setDisplay({ opacity: 0 }));
+  await page.waitForTimeout(200);
+  const bare = await viewerPixels();
+  await page.evaluate(() => (globalThis as unknown as { nucleiLens: { overlay: { setDisplay(d: object): void } } }).nucleiLens.overlay.setDisplay({ opacity: 1 }));
+  await page.waitForTimeout(200);
+  const drawn = await viewerPixels();
+  let changed = 0;
+  for (let i = 0; i < bare.data.length; i += 3) {
+    const d = Math.abs(bare.data[i] - drawn.data[i]) + Math.abs(bare.data[i + 1] - drawn.data[i + 1]) + Math.abs(bare.data[i + 2] - drawn.data[i + 2]);
+    if (d > 90) changed++;
+  }
+  const fraction = changed / (bare.width * bare.height);
+  assert.ok(fraction > 0.02, `outlines should cover > 2% of the view, covered ${(100 * fraction).toFixed(2)}%`);
+  await page.screenshot({ path: join(ARTIFACTS, 'nucleus-level-1280x800.png') });
+});
+
+test('hovering a nucleus shows a tooltip with its area', { skip }, async () => {
+  const target = await page.evaluate(() => {
+    const { viewer, overlay } = (globalThis as unknown as { nucleiLens: { viewer: OpenSeadragonLike; overlay: OverlayLike } }).nucleiLens;
+    const item = viewer.world.getItemAt(0);
+    const view = overlay.viewRect();
+    const cx = view.x + view.width / 2;
+    const cy = view.y + view.height / 2;
+    const nuclei = overlay.nucleiInView().sort((a, b) => Math.hypot(a.cx - cx, a.cy - cy) - Math.hypot(b.cx - cx, b.cy - cy));
+    // The pixel centre nearest the centroid that lies inside the outline.
+    const n = nuclei[0];
+    const p = item.imageToViewerElementCoordinates(new (globalThis as unknown as { OpenSeadragon: { Point: new (x: number, y: number) => { x: number; y: number } } }).OpenSeadragon.Point(n.cx, n.cy));
+    const box = viewer.container.getBoundingClientRect();
+    return { x: box.left + p.x, y: box.top + p.y, area: n.measurements.Area };
+  });
+  await page.mouse.move(target.x, target.y);
+  const tip = page.locator('.nl-tooltip');
+  await tip.waitFor({ state: 'visible', timeout: 10_000 });
+  const text = await tip.innerText();
+  assert.match(text, new RegExp(`Area: ${target.area} px²`));
+  await page.screenshot({ path: join(ARTIFACTS, 'hover-tooltip.png') });
+  await page.mouse.move(5, 5);
+});
+
+test('a slider drag re-counts in the browser with no request to the server; release commits', { skip }, async () => {
+  assert.ok(server);
+  const before = await until(
+    'every probability tile of the view in the workers',
+    (s) => s.viewCells > 0 && s.viewCellsWithProbs === s.viewCells && s.pending === 0,
+  );
+  // The tiny model's mask is nearly binary, so the minimum nucleus area is the slider that
+  // visibly changes the count on this slide.
+  const slider = page.locator('input[data-field="minNucleusArea"]');
+  const box = await slider.boundingBox();
+  assert.ok(box);
+  const min = 0;
+  const max = 400;
+  const thumb = 8; // half the thumb's width in chromium's default range style
+  const xAt = (v: number) => box.x + thumb + ((box.width - 2 * thumb) * (v - min)) / (max - min);
+  const from = Number(before.params.minNucleusArea);
+  const requestsBefore = server.requests.length;
+  await page.mouse.move(xAt(from), box.y + box.height / 2);
+  await page.mouse.down();
+  for (const v of [100, 180, 250]) {
+    await page.mouse.move(xAt(v), box.y + box.height / 2, { steps: 4 });
+    await page.waitForTimeout(50);
+  }
+  const during = await until(
+    'the preview to settle during the drag',
+    (s) => s.previewParams !== undefined && Number(s.previewParams.minNucleusArea) > 200 && s.pending === 0,
+  );
+  const duringRequests = server.requests.slice(requestsBefore);
+  assert.deepEqual(duringRequests, [], 'no request reaches the server while the slider moves');
+  assert.notEqual(during.count, before.count, `the count follows the slider (${before.count} -> ${during.count})`);
+  await page.screenshot({ path: join(ARTIFACTS, 'slider-drag-preview.png') });
+  await page.mouse.up();
+  const committed = await until('the server answer after release', (s) => s.previewParams === undefined && Number(s.params.minNucleusArea) > 200 && s.pending === 0);
+  await whenIdle();
+  assert.ok(server.requests.length > requestsBefore, 'release asks the server');
+  const settled = await settledState();
+  assert.equal(settled.count, await serverCount(settled.rect, settled.params), 'after release the count is the server count');
+  assert.equal(settled.count, committed.count);
+  assert.equal(during.count, settled.count, 'the preview gave what the server gives');
+  assert.match(page.url(), /minNucleusArea=2\d\d/, 'the parameters are in the URL');
+});
+
+test('controls are reachable by keyboard: Tab to a slider, arrows change and commit it', { skip }, async () => {
+  await page.locator('#panel-toggle').focus();
+  let field: string | null = null;
+  for (let i = 0; i < 30 && field !== 'markerThreshold'; i++) {
+    await page.keyboard.press('Tab');
+    field = await page.evaluate(() => (globalThis as unknown as { document: DocumentLike }).document.activeElement?.dataset?.field ?? null);
+  }
+  assert.equal(field, 'markerThreshold');
+  const before = Number((await settledState()).params.markerThreshold);
+  await page.keyboard.press('ArrowRight');
+  await until('the keyboard change to commit', (s) => Number(s.params.markerThreshold) > before && s.pending === 0);
+});
+
+test('click selects, shift-click adds, and the selection downloads as GeoJSON', { skip }, async () => {
+  await whenIdle();
+  const points = await page.evaluate(() => {
+    const { viewer, overlay } = (globalThis as unknown as { nucleiLens: { viewer: OpenSeadragonLike; overlay: OverlayLike } }).nucleiLens;
+    const item = viewer.world.getItemAt(0);
+    const box = viewer.container.getBoundingClientRect();
+    const P = (globalThis as unknown as { OpenSeadragon: { Point: new (x: number, y: number) => { x: number; y: number } } }).OpenSeadragon.Point;
+    const view = overlay.viewRect();
+    const inner = overlay
+      .nucleiInView()
+      .filter((n) => n.cx > view.x + 100 && n.cx < view.x + view.width - 400 && n.cy > view.y + 100 && n.cy < view.y + view.height - 100);
+    return inner.slice(0, 2).map((n) => {
+      const p = item.imageToViewerElementCoordinates(new P(n.cx, n.cy));
+      return { x: box.left + p.x, y: box.top + p.y, id: n.id };
+    });
+  });
+  assert.equal(points.length, 2);
+  await page.mouse.click(points[0].x, points[0].y);
+  await until('one selected', (s) => s.selected.length === 1);
+  await page.keyboard.down('Shift');
+  await page.mouse.click(points[1].x, points[1].y);
+  await page.keyboard.up('Shift');
+  const s = await until('two selected', (st) => st.selected.length === 2);
+  assert.deepEqual([...s.selected].sort(), [points[0].id, points[1].id].sort());
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download GeoJSON' }).click()]);
+  const path = join(ARTIFACTS, 'selection.geojson');
+  await download.saveAs(path);
+  const fc = JSON.parse(readFileSync(path, 'utf8')) as { type: string; features: { id: string; geometry: { type: string } }[] };
+  assert.equal(fc.type, 'FeatureCollection');
+  assert.deepEqual(fc.features.map((f) => f.id).sort(), [...s.selected].sort());
+  assert.ok(fc.features.every((f) => f.geometry.type === 'Polygon'));
+});
+
+test('colour by area shows a ramp legend and the plotly histogram of the nuclei in view', { skip }, async () => {
+  await page.selectOption('.nl-panel select[id$="-color"]', 'area');
+  await page.locator('.nl-legend-ramp').waitFor();
+  assert.match(await page.locator('.nl-legend').innerText(), /Area[\s\S]*≤ \d+[\s\S]*≥ \d+/);
+  // plotly.js draws one path per histogram bar.
+  await page.locator('.nl-histogram .trace.bars path').first().waitFor({ timeout: 30_000 });
+  assert.ok((await page.locator('.nl-histogram .trace.bars path').count()) > 3);
+  await page.evaluate(() => {
+    const doc = (globalThis as unknown as { document: DocumentLike }).document;
+    doc.querySelector('.nl-panel fieldset')?.scrollIntoView?.();
+  });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ARTIFACTS, 'viewer-colour-by-area.png') });
+});
+
+test('the shared URL reopens the same view and thresholds', { skip }, async () => {
+  const url = page.url();
+  const was = await settledState();
+  await page.goto(url);
+  const again = await until('the reopened view in vector mode', (s) => s.mode === 'vector' && s.pending === 0 && (s.count ?? 0) > 0);
+  assert.equal(again.params.minNucleusArea, was.params.minNucleusArea);
+  assert.equal(again.params.markerThreshold, was.params.markerThreshold);
+  assert.ok(Math.abs(again.rect.x - was.rect.x) <= 2 && Math.abs(again.rect.width - was.rect.width) <= 2, `${JSON.stringify(again.rect)} vs ${JSON.stringify(was.rect)}`);
+});
+
+test('no console errors on the page', { skip }, () => {
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('a 390x844 phone viewport shows viewer and panel without sideways scrolling', { skip }, async () => {
+  assert.ok(browser && server);
+  const phone = await browser.context.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(`${server.base}/view/${server.slide}`, { waitUntil: 'commit' });
+  await phone.locator('.nl-panel').waitFor();
+  await phone.waitForFunction(() => {
+    const { viewer } = (globalThis as unknown as { nucleiLens: { viewer: { world: { getItemCount(): number; getItemAt(i: number): { getFullyLoaded(): boolean } } } } }).nucleiLens;
+    return viewer.world.getItemCount() > 0 && viewer.world.getItemAt(0).getFullyLoaded();
+  }, undefined, { timeout: 120_000 });
+  const layout = await phone.evaluate(() => {
+    const doc = (globalThis as unknown as { document: DocumentLike }).document;
+    return {
+      scrollWidth: doc.documentElement.scrollWidth,
+      viewer: doc.querySelector('#viewer')?.getBoundingClientRect().height ?? 0,
+      slider: doc.querySelector('input[data-field="maskThreshold"]')?.getBoundingClientRect().width ?? 0,
+    };
+  });
+  assert.ok(layout.scrollWidth <= 390, `page is ${layout.scrollWidth}px wide`);
+  assert.ok(layout.viewer > 300, `viewer is ${layout.viewer}px tall`);
+  assert.ok(layout.slider > 200, `sliders are ${layout.slider}px wide`);
+  await phone.screenshot({ path: join(ARTIFACTS, 'phone-390x844.png') });
+  await phone.close();
+});
+
+test('a server error shows in the panel and is raised as a nuclei-error event', { skip }, async () => {
+  assert.ok(browser && server);
+  const p = await browser.context.newPage();
+  // Hold the real server's answer until the test listens (it would otherwise race the page).
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await p.route('**/slides/no-such-slide', async (route) => {
+    await gate;
+    await route.continue();
+  });
+  await p.goto(`${server.base}/view/no-such-slide`);
+  await p.evaluate(() => {
+    const g = globalThis as unknown as { nucleiLens: { viewer: OpenSeadragonLike }; nlError?: unknown };
+    g.nucleiLens.viewer.addHandler('nuclei-error', (e: { source: string; status?: number; code: string }) => {
+      g.nlError = { source: e.source, status: e.status, code: e.code };
+    });
+  });
+  release();
+  const handle = await p.waitForFunction(() => (globalThis as unknown as { nlError?: unknown }).nlError);
+  const event = (await handle.jsonValue()) as { source: string; status?: number; code: string };
+  assert.deepEqual(event, { source: 'slide', status: 404, code: 'NOT_FOUND' });
+  await p.locator('.nl-error').waitFor({ state: 'visible' });
+  assert.match(await p.locator('.nl-error').innerText(), /no-such-slide/);
+  await p.close();
+});
+
+/** The parts of OpenSeadragon's viewer the page scripts above touch. */
+interface OpenSeadragonLike {
+  world: { getItemAt(i: number): TiledImageLike };
+  viewport: { zoomTo(z: number, ref: undefined, immediately: boolean): void };
+  container: HTMLElementLike;
+  addHandler(name: string, h: (e: never) => void): void;
+}
+interface TiledImageLike {
+  imageToViewportZoom(z: number): number;
+  imageToViewerElementCoordinates(p: { x: number; y: number }): { x: number; y: number };
+}
+interface HTMLElementLike {
+  getBoundingClientRect(): { left: number; top: number; width: number; height: number };
+  dataset?: Record<string, string | undefined>;
+  scrollIntoView?(): void;
+}
+interface DocumentLike {
+  activeElement: HTMLElementLike | null;
+  documentElement: { scrollWidth: number };
+  querySelector(selector: string): HTMLElementLike | null;
+}
+interface OverlayLike {
+  viewRect(): { x: number; y: number; width: number; height: number };
+  nucleiInView(): { id: string; cx: number; cy: number; measurements: Record<string, number> }[];
+}
