@@ -116,3 +116,33 @@ test('entries of the same window size are batched; interactive work passes backg
   // First batch started alone; then the interactive 2x2 entries with the background 2x2 one; then the 4x4 one.
   assert.deepEqual(runner.batches, [['9'], ['3', '4', '1'], ['2']]);
 });
+
+test('a request arriving while an abandoned entry is still being read gets a fresh entry, not its AbortedError', async () => {
+  const runner = new FakeRunner(1, 1);
+  const q = new InferenceQueue(runner, { maxQueued: 4 });
+  let reads = 0;
+  const slow: QueueTask<number> = {
+    batchKey: '2x2',
+    priority: 'interactive',
+    prepare: (signal) =>
+      new Promise((resolve, reject) => {
+        reads++;
+        const timer = setTimeout(() => resolve({ width: 2, height: 2, rgb: new Uint8Array(12).fill(5), stain: null }), 30);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(new AbortedError());
+        });
+      }),
+    finish: (out) => out.mask.data[0],
+  };
+  const ac = new AbortController();
+  const gone = q.submit('k', slow, ac.signal);
+  await tick();
+  ac.abort();
+  await assert.rejects(gone, AbortedError);
+  const fresh = q.submit('k', slow);
+  await new Promise((ok) => setTimeout(ok, 60));
+  runner.finishOne();
+  assert.equal(await fresh, 5);
+  assert.equal(reads, 2);
+});

@@ -40,18 +40,26 @@ export class SharedLoads<K, V> {
     let entry = this.inflight.get(key);
     if (!entry) {
       const controller = new AbortController();
-      const promise = load(controller.signal).finally(() => this.inflight.delete(key));
+      const promise: Promise<V> = load(controller.signal).finally(() => {
+        if (this.inflight.get(key)?.promise === promise) this.inflight.delete(key);
+      });
       // Waiters may all leave before it settles; keep the rejection from going unhandled.
       promise.catch(() => undefined);
       entry = { promise, controller, waiters: 0 };
       this.inflight.set(key, entry);
     }
     entry.waiters++;
+    const current = entry;
     try {
-      return await raceAbort(entry.promise, signal);
+      return await raceAbort(current.promise, signal);
     } finally {
-      entry.waiters--;
-      if (entry.waiters === 0 && signal?.aborted) entry.controller.abort(signal.reason);
+      current.waiters--;
+      if (current.waiters === 0 && signal?.aborted) {
+        // Forget the doomed load at once: a caller arriving before it settles must start a
+        // fresh one, not inherit an AbortedError its own client never asked for.
+        if (this.inflight.get(key) === current) this.inflight.delete(key);
+        current.controller.abort(signal.reason);
+      }
     }
   }
 

@@ -192,6 +192,9 @@ export class InferenceQueue {
       this.counts.dropped++;
       entry.reject(new AbortedError('dropped before it started: every client went away'));
     } else if (entry.state === 'preparing') {
+      // Forget it now: a request for the same tile arriving before the read fails must
+      // start a fresh entry, not inherit this one's AbortedError.
+      this.entries.delete(entry.key);
       entry.ac.abort(new AbortedError('every client went away'));
     }
   }
@@ -224,14 +227,18 @@ export class InferenceQueue {
     }
   }
 
+  private forget(entry: Entry<unknown>): void {
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+  }
+
   private succeed(entry: Entry<unknown>, value: unknown): void {
-    this.entries.delete(entry.key);
+    this.forget(entry);
     this.counts.completed++;
     entry.resolve(value);
   }
 
   private fail(entry: Entry<unknown>, err: unknown): void {
-    this.entries.delete(entry.key);
+    this.forget(entry);
     if (!(err instanceof AbortedError)) this.counts.failed++;
     entry.reject(err);
   }
