@@ -13,6 +13,38 @@ function solverFor(params: StainParams): TwoStainSolver {
 }
 
 /**
+ * Solves the concentrations of every pixel, each distinct RGB value once: H&E tiles repeat
+ * colours a lot (flat glass, saturated nuclei). `write(i, h, e)` receives a freshly solved
+ * pixel; `copy(i, from)` says pixel `i` has the colour of the earlier pixel `from`.
+ */
+function solveEachPixel(
+  params: StainParams,
+  img: RgbImage,
+  write: (i: number, h: number, e: number) => void,
+  copy: (i: number, from: number) => void,
+): void {
+  const table = odTable(params.background);
+  const solver = solverFor(params);
+  const n = img.width * img.height;
+  const pair = new Float64Array(2);
+  const firstWithColour = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const r = img.data[3 * i];
+    const g = img.data[3 * i + 1];
+    const b = img.data[3 * i + 2];
+    const key = (r << 16) | (g << 8) | b;
+    const hit = firstWithColour.get(key);
+    if (hit !== undefined) {
+      copy(i, hit);
+      continue;
+    }
+    solver.solve(table[r], table[g], table[b], pair);
+    write(i, pair[0], pair[1]);
+    if (firstWithColour.size < 1 << 20) firstWithColour.set(key, i);
+  }
+}
+
+/**
  * Per-pixel hematoxylin and eosin concentrations under the given stain parameters
  * (non-negative least squares, whichever method fitted them).
  * @param params stain parameters from {@link fitStain}
@@ -21,30 +53,21 @@ function solverFor(params: StainParams): TwoStainSolver {
  */
 export function stainConcentrations(params: StainParams, img: RgbImage): StainConcentrations {
   assertRasterShape('image', img, 3);
-  const table = odTable(params.background);
-  const solver = solverFor(params);
   const n = img.width * img.height;
   const hematoxylin = new Float32Array(n);
   const eosin = new Float32Array(n);
-  const pair = new Float64Array(2);
-  // Pixels repeat a lot in H&E (flat background, saturated nuclei); memoize by RGB.
-  const cache = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const r = img.data[3 * i];
-    const g = img.data[3 * i + 1];
-    const b = img.data[3 * i + 2];
-    const key = (r << 16) | (g << 8) | b;
-    const hit = cache.get(key);
-    if (hit !== undefined) {
-      hematoxylin[i] = hematoxylin[hit];
-      eosin[i] = eosin[hit];
-      continue;
-    }
-    solver.solve(table[r], table[g], table[b], pair);
-    hematoxylin[i] = pair[0];
-    eosin[i] = pair[1];
-    if (cache.size < 1 << 20) cache.set(key, i);
-  }
+  solveEachPixel(
+    params,
+    img,
+    (i, h, e) => {
+      hematoxylin[i] = h;
+      eosin[i] = e;
+    },
+    (i, from) => {
+      hematoxylin[i] = hematoxylin[from];
+      eosin[i] = eosin[from];
+    },
+  );
   return { width: img.width, height: img.height, hematoxylin, eosin };
 }
 
@@ -64,36 +87,21 @@ export function stainConcentrations(params: StainParams, img: RgbImage): StainCo
 export function normalizeStain(source: StainParams, target: StainParams, img: RgbImage): RgbImage {
   assertRasterShape('image', img, 3);
   if (!(target.background > 1)) throw new ShapeError(`target background must be > 1, got ${target.background}`);
-  const table = odTable(source.background);
-  const solver = solverFor(source);
   const scaleH = target.maxConcentrations[0] / (source.maxConcentrations[0] || 1);
   const scaleE = target.maxConcentrations[1] / (source.maxConcentrations[1] || 1);
   const [th, te] = target.stainMatrix;
   const io = target.background;
-  const n = img.width * img.height;
-  const out = new Uint8Array(n * 3);
-  const pair = new Float64Array(2);
-  const cache = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const r = img.data[3 * i];
-    const g = img.data[3 * i + 1];
-    const b = img.data[3 * i + 2];
-    const key = (r << 16) | (g << 8) | b;
-    const hit = cache.get(key);
-    if (hit !== undefined) {
-      out[3 * i] = out[3 * hit];
-      out[3 * i + 1] = out[3 * hit + 1];
-      out[3 * i + 2] = out[3 * hit + 2];
-      continue;
-    }
-    solver.solve(table[r], table[g], table[b], pair);
-    const h = pair[0] * scaleH;
-    const e = pair[1] * scaleE;
-    for (let c = 0; c < 3; c++) {
-      const v = io * Math.exp(-(th[c] * h + te[c] * e));
-      out[3 * i + c] = v > 255 ? 255 : v < 0 ? 0 : Math.round(v);
-    }
-    if (cache.size < 1 << 20) cache.set(key, i);
-  }
+  const out = new Uint8Array(img.width * img.height * 3);
+  solveEachPixel(
+    source,
+    img,
+    (i, h, e) => {
+      for (let c = 0; c < 3; c++) {
+        const v = io * Math.exp(-(th[c] * h * scaleH + te[c] * e * scaleE));
+        out[3 * i + c] = v > 255 ? 255 : v < 0 ? 0 : Math.round(v);
+      }
+    },
+    (i, from) => out.copyWithin(3 * i, 3 * from, 3 * from + 3),
+  );
   return { width: img.width, height: img.height, data: out };
 }
