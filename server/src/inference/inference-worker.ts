@@ -27,23 +27,44 @@ function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(msg, transfer);
 }
 
+// Terminating a thread while onnxruntime is creating or running a session aborts the whole
+// process (a native exception with no JavaScript left to catch it), so the server never
+// terminates this worker: it asks it to close, and the worker exits once it is idle.
+let closing = false;
+let busy = 0;
+let model: UsenetModel | undefined;
+
+async function exitWhenIdle(): Promise<void> {
+  if (!closing || busy > 0) return;
+  await model?.release().catch(() => undefined);
+  parentPort?.close();
+}
+
 async function main(): Promise<void> {
   if (!parentPort) throw new InvalidArgumentError('inference-worker.js runs as a worker thread only');
   const init = workerData as WorkerInit;
-  let model: UsenetModel;
+  parentPort.on('message', (msg: ToWorker) => {
+    if (msg.type === 'close') {
+      closing = true;
+      // While the model loads, main() exits once loading is over.
+      if (model) void exitWhenIdle();
+      return;
+    }
+    if (model) void run(model, msg);
+  });
   try {
     model = await loadModel(init.model, { executionProvider: init.executionProvider, threads: init.threads });
   } catch (err) {
     post({ type: 'init-failed', error: serialize(err) });
+    parentPort.close();
     return;
   }
   post({ type: 'ready', card: model.card, onnxPath: model.onnxPath, provider: model.provider, fallbackReason: model.fallbackReason });
-  parentPort.on('message', (msg: ToWorker) => {
-    void run(model, msg);
-  });
+  await exitWhenIdle();
 }
 
-async function run(model: UsenetModel, msg: ToWorker): Promise<void> {
+async function run(model: UsenetModel, msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
+  busy++;
   try {
     const tiles: RgbImage[] = msg.windows.map((w) => {
       const raw: RgbImage = { width: w.width, height: w.height, data: new Uint8Array(w.rgb) };
@@ -56,6 +77,9 @@ async function run(model: UsenetModel, msg: ToWorker): Promise<void> {
     post({ type: 'result', id: msg.id, outputs, inferenceMs }, outputs.flatMap((o) => [o.mask, o.marker]));
   } catch (err) {
     post({ type: 'failed', id: msg.id, error: serialize(err) });
+  } finally {
+    busy--;
+    void exitWhenIdle();
   }
 }
 

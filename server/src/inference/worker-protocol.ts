@@ -62,7 +62,10 @@ export interface WindowMessage {
 }
 
 /** Main thread to worker. */
-export type ToWorker = { readonly type: 'run'; readonly id: number; readonly windows: readonly WindowMessage[]; readonly target: StainParams };
+export type ToWorker =
+  | { readonly type: 'run'; readonly id: number; readonly windows: readonly WindowMessage[]; readonly target: StainParams }
+  /** Finish the batch in progress, release the session, exit. */
+  | { readonly type: 'close' };
 
 /** Worker to main thread. */
 export type FromWorker =

@@ -126,10 +126,8 @@ export class WorkerRunner implements BatchRunner {
   private freeWorker(): ModelWorker {
     for (let i = 0; i < this.workers.length; i++) {
       let w = this.workers[i];
-      if (w?.dead) {
-        void w.worker.terminate();
-        w = undefined;
-      }
+      // A dead worker has exited already (or failed to start): replace it.
+      if (w?.dead) w = undefined;
       if (!w) {
         w = new ModelWorker(this.options);
         this.workers[i] = w;
@@ -163,10 +161,24 @@ export class WorkerRunner implements BatchRunner {
     }
   }
 
-  /** Stops every worker. */
-  async close(): Promise<void> {
+  /**
+   * Stops every worker: each finishes its batch, releases its session and exits (never
+   * terminated mid-run, which would abort the process); one still alive after `graceMs` is
+   * terminated.
+   */
+  async close(graceMs = 60_000): Promise<void> {
     this.closed = true;
-    await Promise.all(this.workers.map((w) => w?.worker.terminate()));
+    await Promise.all(
+      this.workers.map(async (w) => {
+        if (!w || w.dead) return;
+        const exited = new Promise<void>((ok) => w.worker.once('exit', () => ok()));
+        w.worker.postMessage({ type: 'close' } satisfies ToWorker);
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<'late'>((ok) => (timer = setTimeout(() => ok('late'), graceMs).unref()));
+        if ((await Promise.race([exited, late])) === 'late') await w.worker.terminate();
+        clearTimeout(timer);
+      }),
+    );
   }
 }
 
