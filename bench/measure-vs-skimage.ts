@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAnnotationXml, rasterizePolygons, readRgb, fitStain } from '@nucleilens/pipeline';
 import { measureNuclei, type NucleusInstance } from '@nucleilens/pipeline/measure';
+import { summarize } from './timing.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MONUSEG = join(REPO_ROOT, '../shared/data/monuseg');
@@ -35,13 +36,8 @@ interface Region {
 }
 
 function stats(ms: readonly number[]): string {
-  const s = [...ms].sort((a, b) => a - b);
-  return `median ${median(s).toFixed(1)} ms (min ${s[0].toFixed(1)}, max ${s[s.length - 1].toFixed(1)})`;
-}
-
-function median(sorted: readonly number[]): number {
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const t = summarize(ms);
+  return `median ${t.median.toFixed(1)} ms (min ${t.min.toFixed(1)}, max ${t.max.toFixed(1)})`;
 }
 
 function largestDifferences(ours: readonly NucleusInstance[], theirs: readonly Region[]): Record<string, number> {
@@ -104,7 +100,7 @@ async function main(): Promise<number> {
     }
     const theirs = JSON.parse(py.stdout) as { ms: number[]; regions: Region[] };
     console.log(`  ${'scikit-image regionprops'.padEnd(31)} ${stats(theirs.ms)}`);
-    const ratio = median([...shapeOnlyMs].sort((a, b) => a - b)) / median([...theirs.ms].sort((a, b) => a - b));
+    const ratio = summarize(shapeOnlyMs).median / summarize(theirs.ms).median;
     console.log(`  ratio (nucleilens shape only / scikit-image, median): ${ratio.toFixed(2)}`);
     const worst = largestDifferences(ours, theirs.regions);
     console.log(`  regions: ${ours.length} ours, ${theirs.regions.length} scikit-image; largest |difference|:`);

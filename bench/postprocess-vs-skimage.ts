@@ -18,24 +18,13 @@ import { fileURLToPath } from 'node:url';
 import { parseAnnotationXml, rasterizePolygons, readProbMapU8, type LabelImage, type ProbMapU8 } from '@nucleilens/pipeline';
 import { evaluate } from '@nucleilens/pipeline/evaluate';
 import { DEFAULT_PARAMS, PAPER_PARAMS, postprocess, type PostprocessParams } from '@nucleilens/pipeline/post';
+import { summarize, type Timing } from './timing.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MONUSEG = join(REPO_ROOT, '../shared/data/monuseg');
 const PYTHON = '/usr/bin/python3';
 const STEM = 'TCGA-2Z-A9J9-01A-01-TS1';
 const RUNS = 5;
-
-interface Timing {
-  median: number;
-  min: number;
-  max: number;
-}
-
-function summarize(ms: readonly number[]): Timing {
-  const s = [...ms].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1] };
-}
 
 /** One timed post-processing + scoring run; returns [ms, AJI]. */
 function runOurs(mask: ProbMapU8, marker: ProbMapU8, gt: LabelImage, params: PostprocessParams): [number, number] {
