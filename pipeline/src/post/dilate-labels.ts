@@ -21,6 +21,32 @@ export interface DilateLabelsOptions {
 }
 
 /**
+ * Radius 1, the recipes' usual disk: the 4-neighbour cross unrolled (all four neighbours lie
+ * at distance 1, so both rules reduce to a maximum), for the slider's sake several times
+ * faster than the general loop, with the same result.
+ */
+function dilateByCross(src: Int32Array, stride: number, width: number, height: number, out: Int32Array, max: boolean): void {
+  for (let y = 0; y < height; y++) {
+    let p = (y + 1) * stride + 1;
+    let o = y * width;
+    for (let x = 0; x < width; x++, p++, o++) {
+      const own = src[p];
+      if (own !== 0 && !max) continue;
+      let best = own;
+      const l = src[p - 1];
+      const r = src[p + 1];
+      const u = src[p - stride];
+      const d = src[p + stride];
+      if (l > best) best = l;
+      if (r > best) best = r;
+      if (u > best) best = u;
+      if (d > best) best = d;
+      out[o] = best;
+    }
+  }
+}
+
+/**
  * Grows every label by a disk of radius `radius`: offsets with dx² + dy² <= radius² (the
  * disk of MATLAB `strel('disk', r, 0)` and scikit-image `disk(r)`; radius 1 is the
  * 4-neighbour cross). By default labels grow into background only: a pixel that already
@@ -57,6 +83,10 @@ export function dilateLabels(labels: LabelImage, radius: number, options: Dilate
   const src = new Int32Array(stride * (height + 2 * radius));
   for (let y = 0; y < height; y++) {
     src.set(labels.data.subarray(y * width, y * width + width), (y + radius) * stride + radius);
+  }
+  if (radius === 1) {
+    dilateByCross(src, stride, width, height, out, overlap === 'max');
+    return { width, height, data: out };
   }
   // Disk offsets sorted by squared distance, so the first hit fixes the distance; under
   // 'max' every offset counts whatever its distance, so all share one distance.

@@ -23,4 +23,5 @@ export {
   type PostprocessOverrides,
   type RecipeName,
 } from './postprocess-params.js';
-export { postprocess } from './postprocess.js';
+export { postprocess, computeMarkerCut, type PostprocessReuse } from './postprocess.js';
+export { markerCutKey, type MarkerCut } from './recipe-paper.js';

@@ -2,11 +2,51 @@
  * From the network's two probability maps to instance labels.
  * Browser-safe: no Node built-ins.
  */
+import { InvalidArgumentError } from '../errors/index.js';
 import type { LabelImage, ProbMap } from '../raster/types.js';
 import { assertRasterShape, assertSameSize } from '../raster/create.js';
 import { validatePostprocessParams, type PostprocessParams } from './postprocess-params.js';
 import { postprocessDefault } from './recipe-default.js';
-import { postprocessPaper } from './recipe-paper.js';
+import { markerCutKey, paperMarkerCut, postprocessPaper, type MarkerCut } from './recipe-paper.js';
+
+/** Stages computed by an earlier run over the same maps, for {@link postprocess} to skip. */
+export interface PostprocessReuse {
+  /** The paper recipe's marker stage, from {@link computeMarkerCut} (or a run with the same {@link markerCutKey}). */
+  readonly markerCut?: MarkerCut;
+}
+
+function checkInputs(mask: ProbMap, marker: ProbMap, params: PostprocessParams): void {
+  assertRasterShape('mask', mask);
+  assertRasterShape('marker', marker);
+  assertSameSize('mask', mask, 'marker', marker);
+  validatePostprocessParams(params);
+}
+
+/**
+ * The stage of `params`' recipe that does not depend on the mask threshold (the paper
+ * recipe's watershed lines between markers), to pass back to {@link postprocess} while only
+ * mask parameters change: a threshold slider then re-runs a few linear passes instead of
+ * the watershed. Undefined when the recipe has none ({@link markerCutKey}).
+ * @throws {ShapeError} when the maps differ in size; {@link InvalidArgumentError} for bad parameters.
+ * @example
+ * const markerCut = computeMarkerCut(mask, marker, params);
+ * for (const t of [0.3, 0.35, 0.4]) postprocess(mask, marker, { ...params, maskThreshold: t }, { markerCut });
+ */
+export function computeMarkerCut(mask: ProbMap, marker: ProbMap, params: PostprocessParams): MarkerCut | undefined {
+  checkInputs(mask, marker, params);
+  return params.recipe === 'paper' && markerCutKey(params) !== undefined ? paperMarkerCut(mask, marker, params) : undefined;
+}
+
+function checkReuse(mask: ProbMap, params: PostprocessParams, reuse: PostprocessReuse): MarkerCut | undefined {
+  const cut = reuse.markerCut;
+  if (!cut) return undefined;
+  const key = markerCutKey(params);
+  if (cut.key !== key) throw new InvalidArgumentError(`markerCut was computed for "${cut.key}", these parameters need "${String(key)}"`);
+  if (cut.width !== mask.width || cut.height !== mask.height) {
+    throw new InvalidArgumentError(`markerCut is ${cut.width}x${cut.height}, the maps are ${mask.width}x${mask.height}`);
+  }
+  return cut;
+}
 
 /**
  * Turns a nucleus-mask probability map and a shape-marker probability map (USE-Net's two
@@ -15,20 +55,21 @@ import { postprocessPaper } from './recipe-paper.js';
  * @param mask width x height nucleus probability, uint8 (p x 255) or float32.
  * @param marker width x height shape-marker probability, same size, either representation.
  * @param params a validated recipe; see {@link PostprocessParams}.
+ * @param reuse stages of an earlier run over the same maps (see {@link computeMarkerCut});
+ *   the result is the same as without them.
  * @returns a new Int32 label image, ids 1..N, 0 = background.
  * @throws {ShapeError} when the maps differ in size or their data lengths are wrong.
- * @throws {InvalidArgumentError} for an unknown recipe or an out-of-range parameter.
+ * @throws {InvalidArgumentError} for an unknown recipe, an out-of-range parameter, or a
+ *   reused stage computed with other parameters or for maps of another size.
  * @example
  * const labels = postprocess(maskProb, markerProb, { ...DEFAULT_PARAMS, maskThreshold: 0.3 });
  */
-export function postprocess(mask: ProbMap, marker: ProbMap, params: PostprocessParams): LabelImage {
-  assertRasterShape('mask', mask);
-  assertRasterShape('marker', marker);
-  assertSameSize('mask', mask, 'marker', marker);
-  validatePostprocessParams(params);
+export function postprocess(mask: ProbMap, marker: ProbMap, params: PostprocessParams, reuse: PostprocessReuse = {}): LabelImage {
+  checkInputs(mask, marker, params);
+  const markerCut = checkReuse(mask, params, reuse);
   switch (params.recipe) {
     case 'paper':
-      return postprocessPaper(mask, marker, params);
+      return postprocessPaper(mask, marker, params, markerCut);
     case 'default':
       return postprocessDefault(mask, marker, params);
   }

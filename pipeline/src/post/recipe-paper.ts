@@ -1,23 +1,89 @@
 /**
- * The USE-Net authors' post-processing recipe.
+ * The USE-Net authors' post-processing recipe, in two stages so a caller tuning the mask
+ * threshold can keep the costly one (the marker watershed) between runs.
  * Browser-safe: no Node built-ins.
  */
+import { InvalidArgumentError } from '../errors/index.js';
 import type { BinaryMask, LabelImage, ProbMap } from '../raster/types.js';
 import { thresholdProb } from '../raster/create.js';
 import { countComponents, connectedComponents } from './connected-components.js';
 import { dilateLabels } from './dilate-labels.js';
 import { buildElevation } from './elevation.js';
-import type { PaperPostprocessParams } from './postprocess-params.js';
+import type { PaperPostprocessParams, PostprocessParams } from './postprocess-params.js';
 import { removeSmallObjects } from './remove-small-objects.js';
+import { labelRuns } from './run-labelling.js';
 import { watershed } from './watershed.js';
+
+/**
+ * Where the paper recipe's watershed lines between marker basins run over one pair of
+ * maps: the stage of the recipe that the mask threshold does not reach (for every elevation
+ * but `'mask-distance'`), and about half of its cost.
+ */
+export interface MarkerCut {
+  /** {@link markerCutKey} of the parameters it was computed with; reusable only under the same key. */
+  readonly key: string;
+  readonly width: number;
+  readonly height: number;
+  /**
+   * Flat indices (y * width + x, ascending) of the watershed-line pixels: thin curves, a
+   * few per cent of the pixels, so cutting and caching cost little. Undefined when no marker
+   * survived, so nothing is cut.
+   */
+  readonly lines: Int32Array | undefined;
+}
+
+/**
+ * What a {@link MarkerCut} depends on, as a string: equal keys (over the same maps) give the
+ * same cut. Undefined when the recipe has no stage independent of the mask threshold (the
+ * `default` recipe floods inside the mask; `'mask-distance'` is built from the mask).
+ * @example
+ * markerCutKey(PAPER_PARAMS); // 'marker-complement|0.1|20'
+ */
+export function markerCutKey(params: PostprocessParams): string | undefined {
+  if (params.recipe !== 'paper' || params.elevation === 'mask-distance') return undefined;
+  return `${params.elevation}|${params.markerThreshold}|${params.minMarkerArea}`;
+}
+
+function cleanMask(mask: ProbMap, params: PaperPostprocessParams): BinaryMask {
+  return removeSmallObjects(thresholdProb(mask, params.maskThreshold), params.minNucleusArea, 8);
+}
+
+function cutLines(mask: ProbMap, marker: ProbMap, maskBin: BinaryMask, params: PaperPostprocessParams): Int32Array | undefined {
+  const markerBin = removeSmallObjects(thresholdProb(marker, params.markerThreshold), params.minMarkerArea, 8);
+  const seeds = countComponents(markerBin, 8);
+  if (seeds.count === 0) return undefined;
+  const elevation = buildElevation(params.elevation, mask, maskBin, markerBin);
+  // Lines computed with 8-neighbours leave no diagonal contact between basins, so the
+  // 8-connected labelling that follows cannot leak across a cut.
+  const basins = watershed(elevation, seeds.labels, { connectivity: 8, watershedLine: true }).data;
+  let count = 0;
+  for (let i = 0; i < basins.length; i++) if (basins[i] === 0) count++;
+  const lines = new Int32Array(count);
+  for (let i = 0, k = 0; i < basins.length; i++) if (basins[i] === 0) lines[k++] = i;
+  return lines;
+}
+
+/**
+ * The marker stage of the paper recipe alone (step 2 of {@link postprocessPaper}), for
+ * {@link postprocess}'s `reuse` option. Inputs are validated by the caller.
+ * @throws {InvalidArgumentError} when the parameters have no such stage ({@link markerCutKey} is undefined).
+ */
+export function paperMarkerCut(mask: ProbMap, marker: ProbMap, params: PaperPostprocessParams): MarkerCut {
+  const key = markerCutKey(params);
+  if (key === undefined) throw new InvalidArgumentError(`elevation "${params.elevation}" depends on the mask: its cut cannot be kept apart`);
+  // No elevation with a key reads the cleaned mask; an empty one stands in for it.
+  const unused = { width: mask.width, height: mask.height, data: new Uint8Array(0) };
+  return { key, width: mask.width, height: mask.height, lines: cutLines(mask, marker, unused, params) };
+}
 
 /** MATLAB `1 - bwareaopen(1 - bw, n)`: every 8-connected background piece under n px, border or not. */
 function fillSmallBackground(mask: BinaryMask, maxArea: number): BinaryMask {
-  const inverted = new Uint8Array(mask.data.length);
-  for (let i = 0; i < inverted.length; i++) inverted[i] = mask.data[i] === 0 ? 1 : 0;
-  const kept = removeSmallObjects({ width: mask.width, height: mask.height, data: inverted }, maxArea, 8).data;
-  for (let i = 0; i < kept.length; i++) kept[i] ^= 1;
-  return { width: mask.width, height: mask.height, data: kept };
+  const background = labelRuns(mask, 8, false);
+  const data = mask.data.slice();
+  for (let r = 0; r < background.runs; r++) {
+    if (background.area[background.label[r]] < maxArea) data.fill(1, background.start[r], background.end[r]);
+  }
+  return { width: mask.width, height: mask.height, data };
 }
 
 /**
@@ -35,22 +101,22 @@ function fillSmallBackground(mask: BinaryMask, maxArea: number): BinaryMask {
  *    border: `1 - bwareaopen(1 - mask, n)`);
  * 5. label 8-connected (`bwlabel`) and dilate every label by the disk, each label in turn
  *    overwriting earlier ones, which is a grey-level dilation (overlap `'max'`).
- * Inputs are already validated by {@link postprocess}.
+ * Inputs are already validated by {@link postprocess}, including that `markerCut`, when
+ * given, is step 2's result for these maps and parameters.
  * @returns labels 1..N (raster order), Int32.
  */
-export function postprocessPaper(mask: ProbMap, marker: ProbMap, params: PaperPostprocessParams): LabelImage {
-  let maskBin = removeSmallObjects(thresholdProb(mask, params.maskThreshold), params.minNucleusArea, 8);
-  const markerBin = removeSmallObjects(thresholdProb(marker, params.markerThreshold), params.minMarkerArea, 8);
-  const seeds = countComponents(markerBin, 8);
-  if (seeds.count > 0) {
-    const elevation = buildElevation(params.elevation, mask, maskBin, markerBin);
-    // Lines computed with 8-neighbours leave no diagonal contact between basins, so the
-    // 8-connected labelling below cannot leak across a cut.
-    const basins = watershed(elevation, seeds.labels, { connectivity: 8, watershedLine: true }).data;
+export function postprocessPaper(mask: ProbMap, marker: ProbMap, params: PaperPostprocessParams, markerCut?: MarkerCut): LabelImage {
+  const maskBin = thresholdProb(mask, params.maskThreshold);
+  const lines = markerCut
+    ? markerCut.lines
+    : cutLines(mask, marker, params.elevation === 'mask-distance' ? cleanMask(mask, params) : maskBin, params);
+  if (lines) {
     const cut = maskBin.data;
-    for (let i = 0; i < cut.length; i++) if (basins[i] === 0) cut[i] = 0;
-    maskBin = removeSmallObjects(maskBin, params.minNucleusArea, 8);
+    for (let k = 0; k < lines.length; k++) cut[lines[k]] = 0;
   }
-  const filled = fillSmallBackground(maskBin, params.maxHoleArea);
+  // Steps 1 and 3 in one: every piece of a cut object lies inside it, so a piece of an object
+  // under the bound is under it too, and dropping small objects before cutting changes nothing.
+  const cleaned = removeSmallObjects(maskBin, params.minNucleusArea, 8);
+  const filled = fillSmallBackground(cleaned, params.maxHoleArea);
   return dilateLabels(connectedComponents(filled, 8), params.dilateRadius, { overlap: 'max' });
 }
