@@ -12,6 +12,61 @@ function solverFor(params: StainParams): TwoStainSolver {
   return new TwoStainSolver(params.stainMatrix[0], params.stainMatrix[1], 0);
 }
 
+/** Most colours remembered; past this a tile of noise would only grow the table. */
+const MEMO_LIMIT = 1 << 20;
+
+/**
+ * Colour (24-bit RGB) -> first pixel of that colour, by open addressing on typed arrays: a
+ * Map's boxed entries cost more than the two-stain solve they save.
+ */
+class FirstPixelOfColour {
+  private keys: Int32Array;
+  private pixels: Int32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(expected: number) {
+    let cap = 1024;
+    while (cap < 2 * Math.min(expected, MEMO_LIMIT)) cap *= 2;
+    this.keys = new Int32Array(cap).fill(-1);
+    this.pixels = new Int32Array(cap);
+    this.mask = cap - 1;
+  }
+
+  /** The slot of `key`: holding it, or the empty slot where it would go. */
+  private slot(key: number): number {
+    let s = Math.imul(key, 0x9e3779b1) >>> 0 & this.mask;
+    while (this.keys[s] !== -1 && this.keys[s] !== key) s = (s + 1) & this.mask;
+    return s;
+  }
+
+  get(key: number): number {
+    const s = this.slot(key);
+    return this.keys[s] === key ? this.pixels[s] : -1;
+  }
+
+  set(key: number, pixel: number): void {
+    if (2 * (this.size + 1) > this.keys.length) this.grow();
+    const s = this.slot(key);
+    if (this.keys[s] === -1) this.size++;
+    this.keys[s] = key;
+    this.pixels[s] = pixel;
+  }
+
+  private grow(): void {
+    const { keys, pixels } = this;
+    this.keys = new Int32Array(keys.length * 2).fill(-1);
+    this.pixels = new Int32Array(keys.length * 2);
+    this.mask = this.keys.length - 1;
+    for (let s = 0; s < keys.length; s++) {
+      if (keys[s] === -1) continue;
+      const t = this.slot(keys[s]);
+      this.keys[t] = keys[s];
+      this.pixels[t] = pixels[s];
+    }
+  }
+}
+
 /**
  * Solves the concentrations of every pixel, each distinct RGB value once: H&E tiles repeat
  * colours a lot (flat glass, saturated nuclei). `write(i, h, e)` receives a freshly solved
@@ -27,20 +82,20 @@ function solveEachPixel(
   const solver = solverFor(params);
   const n = img.width * img.height;
   const pair = new Float64Array(2);
-  const firstWithColour = new Map<number, number>();
+  const firstWithColour = new FirstPixelOfColour(n);
   for (let i = 0; i < n; i++) {
     const r = img.data[3 * i];
     const g = img.data[3 * i + 1];
     const b = img.data[3 * i + 2];
     const key = (r << 16) | (g << 8) | b;
     const hit = firstWithColour.get(key);
-    if (hit !== undefined) {
+    if (hit >= 0) {
       copy(i, hit);
       continue;
     }
     solver.solve(table[r], table[g], table[b], pair);
     write(i, pair[0], pair[1]);
-    if (firstWithColour.size < 1 << 20) firstWithColour.set(key, i);
+    if (firstWithColour.size < MEMO_LIMIT) firstWithColour.set(key, i);
   }
 }
 
