@@ -15,6 +15,7 @@ import {
   SharedLoads,
   cellsMeeting,
   computeGrid,
+  markerCutKey,
   rectHoldsPoint,
   rectsMeet,
   resolveModel,
@@ -23,6 +24,7 @@ import {
   type ExecutionProviderPreference,
   type ComputeCell,
   type ComputeGrid,
+  type MarkerCut,
   type ModelCard,
   type NucleusFeature,
   type NucleusInstance,
@@ -136,6 +138,8 @@ export class NucleiEngine {
   private loading: { runner: WorkerRunner; model: Promise<EngineModel>; queue: InferenceQueue } | undefined;
   private readonly probCache: ProbCache;
   private readonly nucleiCache: ByteLruCache<string, TileNuclei>;
+  /** Per compute tile and marker parameters: what a mask threshold change reuses. */
+  private readonly markerCuts: ByteLruCache<string, MarkerCut>;
   private readonly postLoads = new SharedLoads<string, TileNuclei>();
   private readonly stores = new Map<string, ResultStore>();
   private tilesInferred = 0;
@@ -148,6 +152,8 @@ export class NucleiEngine {
     const probDir = options.cacheDir ? join(options.cacheDir, 'probs') : undefined;
     this.probCache = new ProbCache(options.probCacheBytes, probDir, (m) => options.logOnce(m, m));
     this.nucleiCache = new ByteLruCache(options.nucleiCacheBytes, (t) => 256 + t.instances.reduce((s, n) => s + instanceBytes(n), 0));
+    // Half the nuclei budget again: a cut is 4 bytes per line pixel, tens of kB per tile.
+    this.markerCuts = new ByteLruCache(Math.floor(options.nucleiCacheBytes / 2), (c) => 128 + (c.lines?.byteLength ?? 0));
   }
 
   private start(): { runner: WorkerRunner; model: Promise<EngineModel>; queue: InferenceQueue } {
@@ -257,14 +263,18 @@ export class NucleiEngine {
     signal?: AbortSignal,
     priority: QueuePriority = 'interactive',
   ): Promise<TileNuclei> {
-    const key = `${await this.probKey(slide, cell)}|${pp.key}`;
+    const probKey = await this.probKey(slide, cell);
+    const key = `${probKey}|${pp.key}`;
     const hit = this.nucleiCache.get(key);
     if (hit) return hit;
     return this.postLoads.get(key, signal, async (sig) => {
       const [probs, grid, analysis] = await Promise.all([this.probs(slide, cell, sig, priority), this.grid(slide), slideAnalysis(slide)]);
       const image = await slide.reader.readRegion(cell.region, 0, sig);
       const mpp = slide.info.mpp;
-      const instances = await this.post.run({
+      const cutKey = markerCutKey(pp.params);
+      const cutCacheKey = cutKey === undefined ? undefined : `${probKey}|${cutKey}`;
+      const markerCut = cutCacheKey === undefined ? undefined : this.markerCuts.get(cutCacheKey);
+      const { instances, markerCut: computedCut } = await this.post.run({
         grid,
         cell,
         mask: probs.mask,
@@ -273,7 +283,9 @@ export class NucleiEngine {
         stain: analysis.stain,
         params: pp.params,
         ...(mpp !== undefined && mpp > 0 && { mpp }),
+        ...(markerCut && { markerCut }),
       });
+      if (computedCut && cutCacheKey !== undefined) this.markerCuts.set(cutCacheKey, computedCut);
       const result: TileNuclei = { cell, instances, features: toGeoJson(instances, { idNamespace: slide.id }).features };
       this.nucleiCache.set(key, result);
       return result;

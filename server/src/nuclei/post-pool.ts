@@ -4,14 +4,13 @@
  * change. Requests wait in a FIFO; with no workers the work runs inline.
  */
 import { Worker } from 'node:worker_threads';
-import { type NucleusInstance } from '@nucleilens/pipeline';
 import { reviveError } from '../inference/worker-protocol.js';
 import type { PostReply, PostRequest } from './post-worker.js';
-import { computeTileNuclei, type TileNucleiInput } from './tile-nuclei-compute.js';
+import { computeTileNuclei, type TileNucleiInput, type TileNucleiOutput } from './tile-nuclei-compute.js';
 
 interface Pending {
   readonly input: TileNucleiInput;
-  resolve(v: NucleusInstance[]): void;
+  resolve(v: TileNucleiOutput): void;
   reject(e: unknown): void;
 }
 
@@ -23,7 +22,7 @@ interface Slot {
 /**
  * @example
  * const pool = new PostPool(2);
- * const owned = await pool.run({ grid, cell, mask, marker, image, stain, params });
+ * const { instances } = await pool.run({ grid, cell, mask, marker, image, stain, params });
  */
 export class PostPool {
   private readonly slots: Slot[] = [];
@@ -35,7 +34,7 @@ export class PostPool {
   constructor(private readonly workers: number) {}
 
   /** The nuclei the tile owns (see `computeTileNuclei`). */
-  run(input: TileNucleiInput): Promise<NucleusInstance[]> {
+  run(input: TileNucleiInput): Promise<TileNucleiOutput> {
     if (this.workers === 0) return Promise.resolve().then(() => computeTileNuclei(input));
     return new Promise((resolve, reject) => {
       this.waiting.push({ input, resolve, reject });
@@ -53,7 +52,7 @@ export class PostPool {
       slot.busy = undefined;
       worker.unref();
       if (p) {
-        if (reply.ok) p.resolve(reply.instances);
+        if (reply.ok) p.resolve(reply.output);
         else p.reject(reviveError(reply.error));
       }
       this.pump();

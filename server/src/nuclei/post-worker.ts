@@ -4,8 +4,8 @@
  * serving tiles meanwhile.
  */
 import { parentPort } from 'node:worker_threads';
-import { isNucleiLensError, type NucleusInstance, type SerializedError } from '@nucleilens/pipeline';
-import { computeTileNuclei, type TileNucleiInput } from './tile-nuclei-compute.js';
+import { isNucleiLensError, type SerializedError } from '@nucleilens/pipeline';
+import { computeTileNuclei, type TileNucleiInput, type TileNucleiOutput } from './tile-nuclei-compute.js';
 
 /** Main thread to worker. */
 export interface PostRequest {
@@ -15,18 +15,22 @@ export interface PostRequest {
 
 /** Worker to main thread. */
 export type PostReply =
-  | { readonly id: number; readonly ok: true; readonly instances: NucleusInstance[] }
+  | { readonly id: number; readonly ok: true; readonly output: TileNucleiOutput }
   | { readonly id: number; readonly ok: false; readonly error: SerializedError };
 
 parentPort?.on('message', (msg: PostRequest) => {
   let reply: PostReply;
+  const transfer: ArrayBuffer[] = [];
   try {
-    reply = { id: msg.id, ok: true, instances: computeTileNuclei(msg.input) };
+    const output = computeTileNuclei(msg.input);
+    const lines = output.markerCut?.lines;
+    if (lines) transfer.push(lines.buffer as ArrayBuffer);
+    reply = { id: msg.id, ok: true, output };
   } catch (err) {
     const error: SerializedError = isNucleiLensError(err)
       ? err.toJSON()
       : { name: 'Error', code: 'INVALID_ARGUMENT', message: `post-processing failed: ${(err as Error)?.message ?? String(err)}` };
     reply = { id: msg.id, ok: false, error };
   }
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(reply, transfer);
 });
