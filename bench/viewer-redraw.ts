@@ -35,7 +35,8 @@ async function main(): Promise<void> {
     console.log(`viewer-redraw: skipped, ${missing}`);
     return;
   }
-  const server = await startViewerServer({ width: 2048, height: 1536, spacing: 26 });
+  const model = process.argv.includes('--model') ? process.argv[process.argv.indexOf('--model') + 1] : undefined;
+  const server = await startViewerServer({ width: 2048, height: 1536, spacing: 26, ...(model && { model }) });
   // The sidebar takes 330 px; the header's height is measured and added below.
   const browser = await launchChromium({ width: VIEW.width + 330, height: VIEW.height + 44 });
   try {

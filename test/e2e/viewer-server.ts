@@ -35,6 +35,8 @@ export interface ViewerServerOptions {
   readonly height?: number;
   /** Nucleus spacing of the synthetic slide, px. */
   readonly spacing?: number;
+  /** Model card path or name; default the tiny test fixture (fast, untrained). */
+  readonly model?: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function startViewerServer(o: ViewerServerOptions = {}): Promise<Vi
   const dir = mkdtempSync(join(tmpdir(), 'nucleilens-viewer-'));
   const slide = 'synthetic';
   await writeRgb(join(dir, `${slide}.png`), syntheticNucleiImage({ width, height, spacing: o.spacing ?? 30 }).image);
-  const server = createServer({ slidesDir: dir, model: TINY_MODEL, logger: { info() {}, warn() {}, error: (m) => process.stderr.write(`${m}\n`) } });
+  const server = createServer({ slidesDir: dir, model: o.model ?? TINY_MODEL, logger: { info() {}, warn() {}, error: (m) => process.stderr.write(`${m}\n`) } });
   const requests: string[] = [];
   const http: Server = createHttpServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);

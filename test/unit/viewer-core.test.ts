@@ -148,7 +148,7 @@ test('tileNuclei: each nucleus is owned by exactly one compute tile, the one hol
   for (const col of [0, 1]) {
     const { core, region } = cellAt(grid, col, 0);
     const t: ProbTile = { col, row: 0, core, region, mask: crop(slide.mask, W, region), marker: crop(slide.marker, W, region) };
-    for (const f of tileNuclei(t, params, ctx)) {
+    for (const f of tileNuclei(t, params, ctx).features) {
       features.push(f);
       owners.push(`${col}:${Math.round(f.properties.measurements['Centroid X px'])}`);
     }
@@ -189,9 +189,9 @@ test('a preview window (visible core plus halo) gives the same nuclei in view as
         return JSON.stringify([m.Area, m['Centroid X px'], m['Centroid Y px'], m.Perimeter, m.Eccentricity]);
       })
       .sort();
-  const full = inView(tileNuclei(tile, params, { grid }));
+  const full = inView(tileNuclei(tile, params, { grid }).features);
   assert.ok(full.length >= 6, `nuclei in view: ${full.length}`);
-  assert.deepEqual(inView(tileNuclei(tile, params, { grid }, window)), full);
+  assert.deepEqual(inView(tileNuclei(tile, params, { grid }, window).features), full);
 });
 
 test('tileNuclei refuses maps that do not cover the region', () => {

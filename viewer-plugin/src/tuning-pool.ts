@@ -1,7 +1,7 @@
 /**
  * The main thread's side of the tuning workers: a small pool, each worker holding the
- * probability tiles whose key hashes to it, so tiles are post-processed in parallel on
- * machines with cores to spare. Results stream back tile by tile.
+ * probability tiles given to it, so tiles are post-processed in parallel on machines with
+ * cores to spare. Results stream back tile by tile.
  */
 import type { PostprocessParams } from './core/tuning-params.js';
 import type { TileContext } from './core/tile-nuclei.js';
@@ -26,15 +26,12 @@ interface Member {
   done: number;
 }
 
-function hashKey(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 /** A pool of tuning workers. */
 export class TuningPool {
   private readonly members: Member[] = [];
+  /** Tile key -> the worker holding it; insertion order is age (bounded in {@link assign}). */
+  private readonly owners = new Map<string, Member>();
+  private readonly maxOwners: number;
   private nextLoadId = 1;
   private readonly loads = new Map<number, (r: Extract<WorkerReply, { type: 'loaded' }>) => void>();
   private gen = 0;
@@ -53,6 +50,7 @@ export class TuningPool {
     private readonly h: TuningHandlers,
   ) {
     const n = Math.max(1, Math.floor(size));
+    this.maxOwners = 4 * Math.max(maxTiles, 1);
     for (let i = 0; i < n; i++) {
       const worker = new Worker(workerUrl);
       const m: Member = { worker, sent: 0, done: 0 };
@@ -71,7 +69,32 @@ export class TuningPool {
   }
 
   private owner(key: string): Member {
-    return this.members[hashKey(key) % this.members.length];
+    return this.owners.get(key) ?? this.assign([key]).get(key)!;
+  }
+
+  /**
+   * Gives each key without a worker to the worker with the least work among `keys` (weight:
+   * the tile's pixels, default 1), so the tiles of one view are spread evenly.
+   */
+  private assign(keys: readonly string[], weight: (key: string) => number = () => 1): Map<string, Member> {
+    const load = new Map<Member, number>(this.members.map((m) => [m, 0]));
+    for (const k of keys) {
+      const m = this.owners.get(k);
+      if (m) load.set(m, load.get(m)! + weight(k));
+    }
+    const out = new Map<string, Member>();
+    for (const k of keys) {
+      let m = this.owners.get(k);
+      if (!m) {
+        m = this.members.reduce((best, c) => (load.get(c)! < load.get(best)! ? c : best));
+        load.set(m, load.get(m)! + weight(k));
+        this.owners.set(k, m);
+        // Forgetting an old owner only means the tile may be fetched again by another worker.
+        while (this.owners.size > this.maxOwners) this.owners.delete(this.owners.keys().next().value as string);
+      }
+      out.set(k, m);
+    }
+    return out;
   }
 
   private receive(m: Member, r: WorkerReply): void {
@@ -112,8 +135,10 @@ export class TuningPool {
   /** Fetches and decodes, in the owning workers, the tiles not yet cached there. */
   async load(tiles: readonly ProbsTileRef[]): Promise<{ loaded: string[]; failed: { key: string; error: WireError }[] }> {
     const byMember = new Map<Member, ProbsTileRef[]>();
+    const pixels = new Map(tiles.map((t) => [cellKey(t.col, t.row), t.region.width * t.region.height]));
+    const owners = this.assign([...pixels.keys()], (k) => pixels.get(k)!);
     for (const t of tiles) {
-      const m = this.owner(cellKey(t.col, t.row));
+      const m = owners.get(cellKey(t.col, t.row))!;
       const list = byMember.get(m);
       if (list) list.push(t);
       else byMember.set(m, [t]);

@@ -4,10 +4,10 @@
  * preview shows what the server will answer for the same parameters. DOM-free; runs in
  * the tuning Web Worker and in Node tests.
  */
-import { postprocess, type PostprocessParams } from '@nucleilens/pipeline/post';
-import { measureNuclei, toGeoJson } from '@nucleilens/pipeline/measure';
+import { computeMarkerCut, markerCutKey, type MarkerCut, type PostprocessParams } from '@nucleilens/pipeline/post';
+import { toGeoJson } from '@nucleilens/pipeline/measure';
 import { cropPlane, type ProbMapU8 } from '@nucleilens/pipeline/raster';
-import { cellOwns, type ComputeGrid } from '@nucleilens/pipeline/grid';
+import { ownedNuclei, type ComputeGrid } from '@nucleilens/pipeline/grid';
 import type { NucleusFeature, Rect } from './server-types.js';
 
 /** A compute tile's decoded probabilities over its region. */
@@ -84,18 +84,27 @@ export function previewWindow(tile: Pick<ProbTile, 'core' | 'region'>, view: Rec
   return intersect({ x: seen.x - halo, y: seen.y - halo, width: seen.width + 2 * halo, height: seen.height + 2 * halo }, tile.region);
 }
 
+/** One tile's preview: its nuclei, and the marker stage to hand back for the next run. */
+export interface TileRun {
+  readonly features: NucleusFeature[];
+  /** Computed over the run's window; undefined when the recipe has no mask-independent stage. */
+  readonly markerCut?: MarkerCut;
+}
+
 /**
  * The nuclei a compute tile owns, as QuPath GeoJSON features in level-0 px.
  * @param tile decoded probabilities of one compute tile
  * @param params post-processing parameters (validated by `postprocess`)
  * @param window part of the region to post-process (see {@link previewWindow}); default the
  *   whole region. Its edges inside the slide count as halo edges for the ownership rule.
+ * @param markerCut the `markerCut` of an earlier run over the same window; used when its
+ *   marker parameters are those of `params`, so a mask-threshold drag skips the watershed.
  * @throws {ShapeError} when the maps do not match the region's size;
  *   {InvalidArgumentError} for out-of-range parameters; {RangeError} for a window outside the region.
  * @example
- * const features = tileNuclei(tile, { ...DEFAULT_PARAMS, maskThreshold: 0.4 }, { grid: computeGrid(2048, 1536, 512, 64) });
+ * const { features } = tileNuclei(tile, { ...DEFAULT_PARAMS, maskThreshold: 0.4 }, { grid: computeGrid(2048, 1536, 512, 64) });
  */
-export function tileNuclei(tile: ProbTile, params: PostprocessParams, ctx: TileContext, window?: Rect): NucleusFeature[] {
+export function tileNuclei(tile: ProbTile, params: PostprocessParams, ctx: TileContext, window?: Rect, markerCut?: MarkerCut): TileRun {
   const { region } = tile;
   if (tile.mask.width !== region.width || tile.mask.height !== region.height) {
     throw new RangeError(
@@ -111,14 +120,20 @@ export function tileNuclei(tile: ProbTile, params: PostprocessParams, ctx: TileC
   const whole = area.width === region.width && area.height === region.height;
   const mask = whole ? tile.mask : cropPlane(tile.mask, dx, dy, area.width, area.height);
   const marker = whole ? tile.marker : cropPlane(tile.marker, dx, dy, area.width, area.height);
-  const labels = postprocess(mask, marker, params);
-  const instances = measureNuclei(labels, {
-    offset: { x: area.x, y: area.y },
-    ...(ctx.mpp !== undefined && ctx.mpp > 0 && { micronsPerPixel: ctx.mpp }),
-  });
+  const cutKey = markerCutKey(params);
+  const reused = markerCut !== undefined && markerCut.key === cutKey && markerCut.width === area.width && markerCut.height === area.height ? markerCut : undefined;
+  const cut = reused ?? (cutKey !== undefined ? computeMarkerCut(mask, marker, params) : undefined);
   // The window's edges inside the slide count as halo edges: the pipeline's ownership rule
   // applied to the tile with `area` as its region.
-  const cell = { col: tile.col, row: tile.row, core: tile.core, region: area };
-  const owned = instances.filter((n) => cellOwns(ctx.grid, cell, n));
-  return toGeoJson(owned, { idNamespace: ctx.idNamespace ?? '' }).features;
+  const { instances } = ownedNuclei({
+    grid: ctx.grid,
+    cell: { col: tile.col, row: tile.row, core: tile.core, region: area },
+    mask,
+    marker,
+    params,
+    reuse: { markerCut: cut },
+    ...(ctx.mpp !== undefined && ctx.mpp > 0 && { micronsPerPixel: ctx.mpp }),
+  });
+  const features = toGeoJson(instances, { idNamespace: ctx.idNamespace ?? '' }).features;
+  return cut ? { features, markerCut: cut } : { features };
 }

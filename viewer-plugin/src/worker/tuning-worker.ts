@@ -10,7 +10,8 @@
  */
 import { cellKey } from '../core/compute-grid.js';
 import { previewWindow, splitProbPixels, tileNuclei, type ProbTile, type TileContext } from '../core/tile-nuclei.js';
-import type { ProbsTileRef } from '../core/server-types.js';
+import type { NucleusFeature, ProbsTileRef, Rect } from '../core/server-types.js';
+import type { MarkerCut, PostprocessParams } from '@nucleilens/pipeline/post';
 import { toWireError, type WireError, type WorkerReply, type WorkerRequest } from './protocol.js';
 
 interface WorkerScope {
@@ -23,11 +24,28 @@ let ctx: TileContext | undefined;
 let maxTiles = 64;
 /** Insertion order doubles as recency order (entries are re-inserted on use). */
 const tiles = new Map<string, ProbTile>();
+/** Per tile, the marker stage of its last run and the window it was computed over. */
+const cuts = new Map<string, { readonly window: Rect; readonly cut: MarkerCut }>();
 
 function remember(key: string, tile: ProbTile): void {
   tiles.delete(key);
   tiles.set(key, tile);
-  while (tiles.size > maxTiles) tiles.delete(tiles.keys().next().value as string);
+  while (tiles.size > maxTiles) {
+    const oldest = tiles.keys().next().value as string;
+    tiles.delete(oldest);
+    cuts.delete(oldest);
+  }
+}
+
+const sameRect = (a: Rect, b: Rect): boolean => a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
+
+/** The tile's nuclei in `window`, keeping the marker stage for the next slider step. */
+function runTile(key: string, tile: ProbTile, params: PostprocessParams, context: TileContext, window: Rect): NucleusFeature[] {
+  const kept = cuts.get(key);
+  const run = tileNuclei(tile, params, context, window, kept && sameRect(kept.window, window) ? kept.cut : undefined);
+  if (run.markerCut) cuts.set(key, { window, cut: run.markerCut });
+  else cuts.delete(key);
+  return run.features;
 }
 
 async function decode(ref: ProbsTileRef): Promise<ProbTile> {
@@ -88,7 +106,16 @@ let sweeping = false;
 /** Tile key -> id of the compute request it was last computed for. */
 const doneFor = new Map<string, number>();
 
-const yieldToMessages = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+// A message to ourselves: nested setTimeout(0) is clamped to 4 ms, a whole frame's budget
+// over a dozen tiles.
+const wakeUp = new MessageChannel();
+const wakers: (() => void)[] = [];
+wakeUp.port1.onmessage = () => wakers.shift()?.();
+const yieldToMessages = (): Promise<void> =>
+  new Promise((resolve) => {
+    wakers.push(resolve);
+    wakeUp.port2.postMessage(0);
+  });
 
 async function sweep(): Promise<void> {
   sweeping = true;
@@ -106,7 +133,7 @@ async function sweep(): Promise<void> {
       try {
         if (!ctx) throw new Error('tuning worker: compute before init');
         const window = previewWindow(tile, j.view, j.halo);
-        const features = window ? tileNuclei(tile, j.params, ctx, window) : [];
+        const features = window ? runTile(key, tile, j.params, ctx, window) : [];
         scope.postMessage({ type: 'tile', requestId: j.requestId, key, features, ms: performance.now() - t0 });
       } catch (e) {
         scope.postMessage({ type: 'failed', requestId: j.requestId, error: toWireError(e) });
@@ -128,6 +155,7 @@ scope.onmessage = (ev) => {
       ctx = msg.ctx;
       maxTiles = msg.maxTiles;
       tiles.clear();
+      cuts.clear();
       doneFor.clear();
       return;
     case 'load':
