@@ -171,6 +171,96 @@ test('simplification drops staircase corners within the tolerance', () => {
   }
 });
 
+test('solidity: convex hull of pixel corners from row spans', () => {
+  // One pixel: its four corners, hull area 1; no 4-neighbour border run, so perimeter 0 as in regionprops.
+  const [pixel] = measureNuclei(labelsFrom(['1']));
+  assert.equal(pixel.solidity, 1);
+  assert.equal(pixel.perimeter, 0);
+  assert.deepEqual(pixel.outline, [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]);
+  // An L of 5 px: hull (0,0) (1,0) (3,2) (3,3) (0,3), area 7.
+  assert.equal(measureNuclei(labelsFrom(['1..', '1..', '111']))[0].solidity, 5 / 7);
+  // Its mirror image (the hull's other side).
+  assert.equal(measureNuclei(labelsFrom(['..1', '..1', '111']))[0].solidity, 5 / 7);
+  // A row with two runs of the label: the hull spans both (a 3x2 rectangle).
+  assert.equal(measureNuclei(labelsFrom(['1.1', '111']))[0].solidity, 5 / 6);
+  // Rows that skip: hull (0,0) (1,0) (2,2) (2,3) (1,3) (0,1), area 4.
+  assert.equal(measureNuclei(labelsFrom(['1.', '..', '.1']))[0].solidity, 2 / 4);
+  // A plus: hull (1,0) (2,0) (3,1) (3,2) (2,3) (1,3) (0,2) (0,1), the 3x3 square less four half-pixel corners.
+  assert.equal(measureNuclei(labelsFrom(['.1.', '111', '.1.']))[0].solidity, 5 / 7);
+});
+
+test('label ids: dense, beyond the first table, sparse and many regions measure alike', () => {
+  // 400 one-pixel regions and a few larger ones, numbered three ways: 1..N (dense table),
+  // shifted past 1024 but within the pixel count (the table grows) and far past it (a Map).
+  const size = 48;
+  const base = new Int32Array(size * size);
+  let next = 1;
+  for (let y = 0; y < 40; y += 2) for (let x = 0; x < 40; x += 2) base[y * size + x] = next++;
+  for (let y = 40; y < size; y++) for (let x = 0; x < size; x++) base[y * size + x] = next + ((x >> 3) % 3);
+  for (let y = 0; y < 40; y++) for (let x = 41; x < size; x++) base[y * size + x] = y < 20 ? next + 3 : next + ((x + y) % 2 ? 4 : 0);
+  const measure = (offset: number) => {
+    const data = base.map((v) => (v === 0 ? 0 : v + offset));
+    return measureNuclei({ width: size, height: size, data }).map((n) => ({ ...n, id: n.id - offset }));
+  };
+  const dense = measure(0);
+  assert.equal(dense.length, next + 4);
+  assert.deepEqual(measure(1500), dense);
+  assert.deepEqual(measure(1_000_000), dense);
+});
+
+test('simplification keeps the vertices of the plain Euclidean definition, ties included', () => {
+  // Douglas-Peucker as defined: Math.hypot distances, the first strictly largest wins.
+  const reference = (ring: readonly number[], tolerance: number): number[] => {
+    const n = ring.length / 2;
+    const dist = (i: number, a: number, b: number): number => {
+      const [px, py, ax, ay, bx, by] = [i, a, b].flatMap((k) => [ring[2 * (k % n)], ring[2 * (k % n) + 1]]);
+      const len2 = (bx - ax) ** 2 + (by - ay) ** 2;
+      let t = len2 > 0 ? ((px - ax) * (bx - ax) + (py - ay) * (by - ay)) / len2 : 0;
+      t = t < 0 ? 0 : t > 1 ? 1 : t;
+      return Math.hypot(px - (ax + t * (bx - ax)), py - (ay + t * (by - ay)));
+    };
+    let far = 0;
+    for (let i = 1, best = -1; i < n; i++) {
+      const d = Math.hypot(ring[2 * i] - ring[0], ring[2 * i + 1] - ring[1]);
+      if (d > best) [best, far] = [d, i];
+    }
+    const keep = new Set([0, far]);
+    const stack = [[0, far], [far, n]];
+    for (let seg = stack.pop(); seg; seg = stack.pop()) {
+      const [a, b] = seg;
+      let worst = -1;
+      for (let i = a + 1, worstDist = tolerance; i < b; i++) {
+        const d = dist(i, a, b);
+        if (d > worstDist) [worstDist, worst] = [d, i];
+      }
+      if (worst >= 0) keep.add(worst) && stack.push([a, worst], [worst, b]);
+    }
+    const out = [...keep].sort((p, q) => p - q).flatMap((i) => [ring[2 * i], ring[2 * i + 1]]);
+    return out.length >= 6 ? out : ring.slice();
+  };
+  // Regular staircases (a diagonal band, discs) put many corners at exactly equal distances,
+  // and tolerance 1 meets corners exactly 1 px off a chord.
+  const shapes: LabelImage[] = [];
+  for (const r of [3, 6, 9.5]) {
+    const size = 24;
+    const data = new Int32Array(size * size);
+    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if ((x - 11.5) ** 2 + ((y - 11.5) * 1.3) ** 2 <= r * r) data[y * size + x] = 1;
+    shapes.push({ width: size, height: size, data });
+  }
+  const band = new Int32Array(30 * 30);
+  for (let y = 0; y < 30; y++) for (let x = 0; x < 30; x++) if (Math.abs(x - 2 * y + 12) <= 4 && y > 2 && y < 26) band[y * 30 + x] = 1;
+  shapes.push({ width: 30, height: 30, data: band });
+  for (const labels of shapes) {
+    const [corners] = measureNuclei(labels, { simplifyTolerance: 0 });
+    const ring = corners.outline.slice(0, -1).flat();
+    for (const simplifyTolerance of [0.5, 1, 1.5, 2.25]) {
+      const [n] = measureNuclei(labels, { simplifyTolerance });
+      const expected = reference(ring, simplifyTolerance);
+      assert.deepEqual(n.outline.slice(0, -1).flat(), expected, `tolerance ${simplifyTolerance}`);
+    }
+  }
+});
+
 test('touching labels with sparse ids: each measured alone, sorted by id', () => {
   const labels: LabelImage = {
     width: 5,

@@ -12,7 +12,7 @@ import type { NucleusInstance, PixelPoint } from './types.js';
 import { STAT, gatherRegionStats } from './region-stats.js';
 import { traceOuterBoundary } from './trace-outline.js';
 import { simplifyRing } from './simplify-ring.js';
-import { convexHullArea } from './convex-hull.js';
+import { spanHullArea } from './convex-hull.js';
 
 /** Options of {@link measureNuclei}. */
 export interface MeasureOptions {
@@ -67,18 +67,6 @@ function ellipseShape(n2VarX: number, n2VarY: number, n2CovXY: number): { eccent
   // (0.19.3 had the signs of this case the other way round; 0.5 atan2(-2b, 0) agrees for b != 0).
   const orientation = a === c ? (b < 0 ? Math.PI / 4 : -Math.PI / 4) : 0.5 * Math.atan2(-2 * b, c - a);
   return { eccentricity, orientation };
-}
-
-/** Corners of each row's outermost pixels: their hull is the hull of every pixel corner. */
-function spanCorners(spans: readonly number[]): number[] {
-  const pts: number[] = [];
-  for (let k = 0; k < spans.length; k += 3) {
-    const r = spans[k];
-    const lo = spans[k + 1];
-    const hi = spans[k + 2] + 1;
-    pts.push(lo, r, lo, r + 1, hi, r, hi, r + 1);
-  }
-  return pts;
 }
 
 /**
@@ -144,7 +132,7 @@ export function measureNuclei(labels: LabelImage, opts: MeasureOptions = {}): Nu
       equivalentDiameter,
       eccentricity: shape.eccentricity,
       orientation: shape.orientation,
-      solidity: n / convexHullArea(spanCorners(stats.rowSpans[k])),
+      solidity: n / spanHullArea(stats.spans, stats.spanStart[k], stats.spanStart[k + 1]),
       outline,
       ...(mpp !== undefined && {
         areaUm2: n * mpp * mpp,

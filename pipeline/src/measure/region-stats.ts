@@ -41,10 +41,14 @@ export interface RegionStats {
   readonly sums: Float64Array;
   readonly stride: number;
   /**
-   * Per region, the left-most and right-most column of each row it occupies, as flat
-   * [row, minCol, maxCol, ...]: enough for the convex hull of all pixel corners.
+   * Every region's row spans, grouped by slot and in row order: flat [row, minCol, maxCol + 1, ...]
+   * triples, the left-most and one past the right-most column each row a region occupies
+   * (enough for the convex hull of all pixel corners). Slot k owns triples
+   * `spanStart[k]` to `spanStart[k + 1]` (exclusive).
    */
-  readonly rowSpans: readonly number[][];
+  readonly spans: Int32Array;
+  /** `count + 1` offsets into {@link spans}, in triples. */
+  readonly spanStart: Int32Array;
 }
 
 /**
@@ -59,35 +63,68 @@ const PERIMETER_WEIGHTS = (() => {
   return w;
 })();
 
-/**
- * Marks pixels with a 4-neighbour of another label (or outside the raster): the border
- * pixels of scikit-image's `perimeter`, which erodes each region with a cross and a zero
- * border. Background pixels get marked too; callers only read the flags of labelled pixels.
- */
-function borderPixels(labels: LabelImage): Uint8Array {
-  const { width, data } = labels;
-  const n = data.length;
-  const border = new Uint8Array(n);
-  for (let i = 0; i < width && i < n; i++) {
-    border[i] = 1;
-    border[n - 1 - i] = 1;
-  }
-  // Compare each pixel with its left neighbour, then with the one above: a difference marks both.
-  for (let row = 0; row < n; row += width) {
-    border[row] = 1;
-    border[row + width - 1] = 1;
-    for (let i = row + 1; i < row + width; i++) {
-      if (data[i] !== data[i - 1]) border[i] = border[i - 1] = 1;
-    }
-  }
-  for (let i = width; i < n; i++) {
-    if (data[i] !== data[i - width]) border[i] = border[i - width] = 1;
-  }
-  return border;
+/** Sum of t² for t = a..b (integers, a <= b), exact while it stays below 2^53. */
+function sumOfSquares(a: number, b: number): number {
+  const upTo = (n: number): number => (n * (n + 1) * (2 * n + 1)) / 6;
+  return upTo(b) - upTo(a - 1);
+}
+
+/** A copy of `a` with room for at least `n` elements. */
+function grown(a: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(Math.max(n, 2 * a.length));
+  out.set(a);
+  return out;
 }
 
 /**
- * Gathers per-label sums in one pass over the labels (after a pass that marks border pixels).
+ * Adds the perimeter weight of each border pixel of row r to its region, in raster order.
+ * A border pixel (scikit-image's `perimeter` erodes each region with a cross and a zero
+ * border: a pixel with a 4-neighbour of another label or outside the raster) weighs by
+ * which of its 8 neighbours are border pixels of the same label, so this runs once the
+ * flags of rows r - 1, r and r + 1 are set.
+ * @param flags border flags of three rows, row q at `(q % 3) * width`
+ * @param border row r's border pixels as (column, slot) pairs, left to right
+ */
+function addPerimeterRow(
+  data: Int32Array,
+  width: number,
+  height: number,
+  flags: Uint8Array,
+  r: number,
+  border: Int32Array,
+  nBorder: number,
+  sums: Float64Array,
+): void {
+  const row = r * width;
+  const here = (r % 3) * width;
+  const above = ((r + 2) % 3) * width;
+  const below = ((r + 1) % 3) * width;
+  const up = r > 0;
+  const down = r < height - 1;
+  for (let p = 0; p < nBorder; p += 2) {
+    const x = border[p];
+    const i = row + x;
+    const v = data[i];
+    const left = x > 0;
+    const right = x < width - 1;
+    let code = 1;
+    if (left && flags[here + x - 1] && data[i - 1] === v) code += 2;
+    if (right && flags[here + x + 1] && data[i + 1] === v) code += 2;
+    if (up && flags[above + x] && data[i - width] === v) code += 2;
+    if (down && flags[below + x] && data[i + width] === v) code += 2;
+    if (up && left && flags[above + x - 1] && data[i - width - 1] === v) code += 10;
+    if (up && right && flags[above + x + 1] && data[i - width + 1] === v) code += 10;
+    if (down && left && flags[below + x - 1] && data[i + width - 1] === v) code += 10;
+    if (down && right && flags[below + x + 1] && data[i + width + 1] === v) code += 10;
+    sums[border[p + 1] * STRIDE + STAT.PERIMETER] += PERIMETER_WEIGHTS[code];
+  }
+}
+
+/**
+ * Gathers per-label sums in one pass over the labels' runs. Moment sums take a whole run at
+ * once: they are exact integers, so the closed forms give the same values as adding pixel
+ * by pixel. Perimeter and hematoxylin sums are still added pixel by pixel in raster order,
+ * so their rounding is unchanged.
  * @param labels Int32 labels, 0 = background; must be non-negative
  * @param image optional RGB image of the same size, for mean colour
  * @param hematoxylin optional float32 plane of the same size, for mean hematoxylin density
@@ -95,99 +132,158 @@ function borderPixels(labels: LabelImage): Uint8Array {
  */
 export function gatherRegionStats(labels: LabelImage, image?: RgbImage, hematoxylin?: Float32Array): RegionStats {
   const { width, height, data } = labels;
-  const border = borderPixels(labels);
-  const slotOf = new Map<number, number>();
-  let capacity = 64;
+  // Label -> slot + 1 (0: not met yet). Post-processing numbers labels 1..N, so a table
+  // indexed by label is small; ids above the pixel count (sparse) go to a Map instead.
+  const denseLimit = data.length;
+  let slotOfLabel = new Int32Array(Math.min(denseLimit, 1023) + 1);
+  const slotOfSparse = new Map<number, number>();
+  let capacity = 256;
   let sums = new Float64Array(capacity * STRIDE);
   let ids = new Int32Array(capacity);
   let firstPixel = new Int32Array(capacity);
-  const rowSpans: number[][] = [];
+  // Per slot: the index of its latest span in rawSpans and that span's row; its span count.
+  let lastSpan = new Int32Array(capacity);
+  let lastSpanRow = new Int32Array(capacity);
+  let spanCount = new Int32Array(capacity);
+  // Spans in raster order as [row, minCol, maxCol + 1, slot]; grouped by slot at the end.
+  let rawSpans = new Int32Array(16 * height + 1024);
+  let nSpans = 0;
   let count = 0;
-  let lastLabel = 0;
-  let lastSlot = -1;
   const rgb = image?.data;
+  // Border flags of the last three rows, and the border pixels of this row and the one above
+  // as (column, slot) pairs: a row's perimeter is added once the row below is flagged.
+  const flags = new Uint8Array(3 * width);
+  let rowBorder = new Int32Array(2 * width);
+  let aboveBorder = new Int32Array(2 * width);
+  let nRowBorder = 0;
+  let nAboveBorder = 0;
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const i = row + x;
-      const v = data[i];
-      if (v === 0) continue;
-      let k: number;
-      if (v === lastLabel) {
-        k = lastSlot;
-      } else {
-        const found = slotOf.get(v);
-        if (found !== undefined) {
-          k = found;
+    const here = (y % 3) * width;
+    flags.fill(0, here, here + width);
+    let x = 0;
+    while (x < width) {
+      const v = data[row + x];
+      let end = x + 1;
+      while (end < width && data[row + end] === v) end++;
+      if (v !== 0) {
+        let k: number;
+        if (v > 0 && v < slotOfLabel.length) {
+          k = slotOfLabel[v] - 1;
+        } else if (v < 0) {
+          throw new InvalidArgumentError(`labels must be non-negative, found ${v} at (${x}, ${y})`);
+        } else if (v <= denseLimit) {
+          // Never past denseLimit + 1: a label looks in the table exactly when v <= denseLimit.
+          const table = new Int32Array(Math.min(denseLimit + 1, Math.max(v + 1, 2 * slotOfLabel.length)));
+          table.set(slotOfLabel);
+          slotOfLabel = table;
+          k = -1;
         } else {
-          if (v < 0) throw new InvalidArgumentError(`labels must be non-negative, found ${v} at (${x}, ${y})`);
+          k = slotOfSparse.get(v) ?? -1;
+        }
+        if (k < 0) {
           if (count === capacity) {
             capacity *= 2;
             const grownSums = new Float64Array(capacity * STRIDE);
             grownSums.set(sums);
             sums = grownSums;
-            const grownIds = new Int32Array(capacity);
-            grownIds.set(ids);
-            ids = grownIds;
-            const grownFirst = new Int32Array(capacity);
-            grownFirst.set(firstPixel);
-            firstPixel = grownFirst;
+            ids = grown(ids, capacity);
+            firstPixel = grown(firstPixel, capacity);
+            lastSpan = grown(lastSpan, capacity);
+            lastSpanRow = grown(lastSpanRow, capacity);
+            spanCount = grown(spanCount, capacity);
           }
           k = count++;
-          slotOf.set(v, k);
+          if (v <= denseLimit) slotOfLabel[v] = k + 1;
+          else slotOfSparse.set(v, k);
           ids[k] = v;
-          firstPixel[k] = i;
+          firstPixel[k] = row + x;
+          lastSpanRow[k] = -1;
           const o = k * STRIDE;
           sums[o + STAT.MIN_X] = x;
           sums[o + STAT.MIN_Y] = y;
           sums[o + STAT.MAX_X] = x;
           sums[o + STAT.MAX_Y] = y;
           sums[o + STAT.FIRST_X] = x;
-          rowSpans.push([]);
         }
-        lastLabel = v;
-        lastSlot = k;
+        const o = k * STRIDE;
+        const len = end - x;
+        const a = x - sums[o + STAT.FIRST_X];
+        const b = a + len - 1;
+        const dy = y - sums[o + STAT.MIN_Y];
+        const sumDx = ((a + b) * len) / 2;
+        sums[o + STAT.AREA] += len;
+        sums[o + STAT.SX] += sumDx;
+        sums[o + STAT.SY] += dy * len;
+        sums[o + STAT.SXX] += sumOfSquares(a, b);
+        sums[o + STAT.SYY] += dy * dy * len;
+        sums[o + STAT.SXY] += dy * sumDx;
+        if (x < sums[o + STAT.MIN_X]) sums[o + STAT.MIN_X] = x;
+        if (end - 1 > sums[o + STAT.MAX_X]) sums[o + STAT.MAX_X] = end - 1;
+        sums[o + STAT.MAX_Y] = y; // raster order: y never decreases
+        // Runs of a row arrive left to right: the first sets the row's min, the last its max.
+        if (lastSpanRow[k] === y) {
+          rawSpans[4 * lastSpan[k] + 2] = end;
+        } else {
+          if (4 * nSpans + 4 > rawSpans.length) rawSpans = grown(rawSpans, 4 * nSpans + 4);
+          rawSpans[4 * nSpans] = y;
+          rawSpans[4 * nSpans + 1] = x;
+          rawSpans[4 * nSpans + 2] = end;
+          rawSpans[4 * nSpans + 3] = k;
+          lastSpan[k] = nSpans++;
+          lastSpanRow[k] = y;
+          spanCount[k]++;
+        }
+        // A run's ends are border pixels; inside it only the rows above and below can differ.
+        const edgeRow = y === 0 || y === height - 1;
+        for (let px = x; px < end; px++) {
+          const i = row + px;
+          if (px === x || px === end - 1 || edgeRow || data[i - width] !== v || data[i + width] !== v) {
+            flags[here + px] = 1;
+            rowBorder[nRowBorder++] = px;
+            rowBorder[nRowBorder++] = k;
+          }
+        }
+        if (rgb) {
+          // Integer sums: adding a run's total gives the same value as pixel by pixel.
+          let red = 0;
+          let green = 0;
+          let blue = 0;
+          for (let i = row + x; i < row + end; i++) {
+            red += rgb[3 * i];
+            green += rgb[3 * i + 1];
+            blue += rgb[3 * i + 2];
+          }
+          sums[o + STAT.SUM_R] += red;
+          sums[o + STAT.SUM_G] += green;
+          sums[o + STAT.SUM_B] += blue;
+        }
+        if (hematoxylin) {
+          // Added one by one onto the running sum: the same roundings as pixel order.
+          let h = sums[o + STAT.SUM_H];
+          for (let i = row + x; i < row + end; i++) h += hematoxylin[i];
+          sums[o + STAT.SUM_H] = h;
+        }
       }
-      const o = k * STRIDE;
-      const dx = x - sums[o + STAT.FIRST_X];
-      const dy = y - sums[o + STAT.MIN_Y];
-      sums[o + STAT.AREA] += 1;
-      sums[o + STAT.SX] += dx;
-      sums[o + STAT.SY] += dy;
-      sums[o + STAT.SXX] += dx * dx;
-      sums[o + STAT.SYY] += dy * dy;
-      sums[o + STAT.SXY] += dx * dy;
-      if (x < sums[o + STAT.MIN_X]) sums[o + STAT.MIN_X] = x;
-      if (x > sums[o + STAT.MAX_X]) sums[o + STAT.MAX_X] = x;
-      sums[o + STAT.MAX_Y] = y; // raster order: y never decreases
-      // Pixels of a row arrive left to right: the first sets the row's min, the last its max.
-      const spans = rowSpans[k];
-      const n = spans.length;
-      if (n > 0 && spans[n - 3] === y) spans[n - 1] = x;
-      else spans.push(y, x, x);
-      if (border[i]) {
-        let code = 1;
-        const left = x > 0;
-        const right = x < width - 1;
-        const up = y > 0;
-        const down = y < height - 1;
-        if (left && border[i - 1] && data[i - 1] === v) code += 2;
-        if (right && border[i + 1] && data[i + 1] === v) code += 2;
-        if (up && border[i - width] && data[i - width] === v) code += 2;
-        if (down && border[i + width] && data[i + width] === v) code += 2;
-        if (up && left && border[i - width - 1] && data[i - width - 1] === v) code += 10;
-        if (up && right && border[i - width + 1] && data[i - width + 1] === v) code += 10;
-        if (down && left && border[i + width - 1] && data[i + width - 1] === v) code += 10;
-        if (down && right && border[i + width + 1] && data[i + width + 1] === v) code += 10;
-        sums[o + STAT.PERIMETER] += PERIMETER_WEIGHTS[code];
-      }
-      if (rgb) {
-        sums[o + STAT.SUM_R] += rgb[3 * i];
-        sums[o + STAT.SUM_G] += rgb[3 * i + 1];
-        sums[o + STAT.SUM_B] += rgb[3 * i + 2];
-      }
-      if (hematoxylin) sums[o + STAT.SUM_H] += hematoxylin[i];
+      x = end;
     }
+    if (y > 0) addPerimeterRow(data, width, height, flags, y - 1, aboveBorder, nAboveBorder, sums);
+    const done = aboveBorder;
+    aboveBorder = rowBorder;
+    rowBorder = done;
+    nAboveBorder = nRowBorder;
+    nRowBorder = 0;
+  }
+  if (height > 0) addPerimeterRow(data, width, height, flags, height - 1, aboveBorder, nAboveBorder, sums);
+  const spanStart = new Int32Array(count + 1);
+  for (let k = 0; k < count; k++) spanStart[k + 1] = spanStart[k] + spanCount[k];
+  const spans = new Int32Array(3 * nSpans);
+  const next = spanStart.slice(0, count);
+  for (let j = 0; j < nSpans; j++) {
+    const p = 3 * next[rawSpans[4 * j + 3]]++;
+    spans[p] = rawSpans[4 * j];
+    spans[p + 1] = rawSpans[4 * j + 1];
+    spans[p + 2] = rawSpans[4 * j + 2];
   }
   return {
     count,
@@ -195,6 +291,7 @@ export function gatherRegionStats(labels: LabelImage, image?: RgbImage, hematoxy
     firstPixel: firstPixel.slice(0, count),
     sums: sums.slice(0, count * STRIDE),
     stride: STRIDE,
-    rowSpans,
+    spans,
+    spanStart,
   };
 }
