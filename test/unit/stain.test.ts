@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidArgumentError, fitStain, normalizeStain, stainConcentrations } from '@nucleilens/pipeline';
+import { DEFAULT_STAIN_TARGET, HematoxylinMemo, InvalidArgumentError, fitStain, normalizeStain, stainConcentrations } from '@nucleilens/pipeline';
 import type { OdVector, RgbImage, StainParams } from '@nucleilens/pipeline';
 
 function unit(v: [number, number, number]): OdVector {
@@ -123,4 +123,18 @@ test('concentrations of a composed pixel come back (non-negative least squares)'
 test('fitStain rejects an unknown method and an out-of-range background', () => {
   assert.throws(() => fitStain(IMAGE, { method: 'reinhard' as 'macenko' }), InvalidArgumentError);
   assert.throws(() => fitStain(IMAGE, { background: 0 }), InvalidArgumentError);
+});
+
+test('HematoxylinMemo gives stainConcentrations hematoxylin, colour by colour, across calls', () => {
+  const stain = DEFAULT_STAIN_TARGET.vahadane;
+  const width = 64;
+  const height = 4;
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 97 + (i >> 5)) % 256;
+  const expected = stainConcentrations(stain, { width, height, data }).hematoxylin;
+  const memo = new HematoxylinMemo(stain);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < width * height; i++) assert.equal(memo.of(data[3 * i], data[3 * i + 1], data[3 * i + 2]), expected[i], `pixel ${i}, pass ${pass}`);
+  }
+  assert.equal(memo.of(255, 255, 255), 0);
 });

@@ -4,67 +4,13 @@ import { assertRasterShape } from '../raster/create.js';
 import type { StainConcentrations, StainParams } from './types.js';
 import { odTable } from './optical-density.js';
 import { TwoStainSolver } from './concentrations.js';
+import { ColourIndex, MEMO_LIMIT } from './colour-index.js';
 
 // Concentrations are non-negative least squares for both methods. Vahadane's sparsity weight
 // belongs to learning the stain matrix (fit.ts); applied per pixel it would take lambda OD off
 // every stained pixel, so normalizing an image to its own parameters would brighten it.
 function solverFor(params: StainParams): TwoStainSolver {
   return new TwoStainSolver(params.stainMatrix[0], params.stainMatrix[1], 0);
-}
-
-/** Most colours remembered; past this a tile of noise would only grow the table. */
-const MEMO_LIMIT = 1 << 20;
-
-/**
- * Colour (24-bit RGB) -> first pixel of that colour, by open addressing on typed arrays: a
- * Map's boxed entries cost more than the two-stain solve they save.
- */
-class FirstPixelOfColour {
-  private keys: Int32Array;
-  private pixels: Int32Array;
-  private mask: number;
-  size = 0;
-
-  constructor(expected: number) {
-    let cap = 1024;
-    while (cap < 2 * Math.min(expected, MEMO_LIMIT)) cap *= 2;
-    this.keys = new Int32Array(cap).fill(-1);
-    this.pixels = new Int32Array(cap);
-    this.mask = cap - 1;
-  }
-
-  /** The slot of `key`: holding it, or the empty slot where it would go. */
-  private slot(key: number): number {
-    let s = Math.imul(key, 0x9e3779b1) >>> 0 & this.mask;
-    while (this.keys[s] !== -1 && this.keys[s] !== key) s = (s + 1) & this.mask;
-    return s;
-  }
-
-  get(key: number): number {
-    const s = this.slot(key);
-    return this.keys[s] === key ? this.pixels[s] : -1;
-  }
-
-  set(key: number, pixel: number): void {
-    if (2 * (this.size + 1) > this.keys.length) this.grow();
-    const s = this.slot(key);
-    if (this.keys[s] === -1) this.size++;
-    this.keys[s] = key;
-    this.pixels[s] = pixel;
-  }
-
-  private grow(): void {
-    const { keys, pixels } = this;
-    this.keys = new Int32Array(keys.length * 2).fill(-1);
-    this.pixels = new Int32Array(keys.length * 2);
-    this.mask = this.keys.length - 1;
-    for (let s = 0; s < keys.length; s++) {
-      if (keys[s] === -1) continue;
-      const t = this.slot(keys[s]);
-      this.keys[t] = keys[s];
-      this.pixels[t] = pixels[s];
-    }
-  }
 }
 
 /**
@@ -82,7 +28,7 @@ function solveEachPixel(
   const solver = solverFor(params);
   const n = img.width * img.height;
   const pair = new Float64Array(2);
-  const firstWithColour = new FirstPixelOfColour(n);
+  const firstWithColour = new ColourIndex(n);
   for (let i = 0; i < n; i++) {
     const r = img.data[3 * i];
     const g = img.data[3 * i + 1];
@@ -159,4 +105,45 @@ export function normalizeStain(source: StainParams, target: StainParams, img: Rg
     (i, from) => out.copyWithin(3 * i, 3 * from, 3 * from + 3),
   );
   return { width: img.width, height: img.height, data: out };
+}
+
+/**
+ * Hematoxylin per colour under one slide's stain parameters, remembered across calls: the
+ * tiles of a slide share most of their colours, so measuring tile after tile solves each
+ * colour once. Values are those {@link stainConcentrations} gives (float32).
+ * @example
+ * const memo = new HematoxylinMemo(slideStain);
+ * const h = memo.of(120, 60, 160);
+ */
+export class HematoxylinMemo {
+  private readonly table: Float32Array;
+  private readonly solver: TwoStainSolver;
+  private readonly index = new ColourIndex(1 << 16);
+  private values = new Float32Array(1 << 16);
+  private readonly pair = new Float64Array(2);
+
+  constructor(readonly params: StainParams) {
+    this.table = odTable(params.background);
+    this.solver = solverFor(params);
+  }
+
+  /** Hematoxylin concentration (OD units) of the colour (r, g, b), each 0..255. */
+  of(r: number, g: number, b: number): number {
+    const key = (r << 16) | (g << 8) | b;
+    const slot = this.index.get(key);
+    if (slot >= 0) return this.values[slot];
+    this.solver.solve(this.table[r], this.table[g], this.table[b], this.pair);
+    const h = Math.fround(this.pair[0]);
+    const size = this.index.size;
+    if (size < MEMO_LIMIT) {
+      if (size === this.values.length) {
+        const grown = new Float32Array(2 * size);
+        grown.set(this.values);
+        this.values = grown;
+      }
+      this.values[size] = h;
+      this.index.set(key, size);
+    }
+    return h;
+  }
 }

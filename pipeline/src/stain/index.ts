@@ -2,5 +2,5 @@
 export * from './types.js';
 export { fitStain, REFERENCE_HEMATOXYLIN, REFERENCE_EOSIN } from './fit.js';
 export type { FitStainOptions } from './fit.js';
-export { normalizeStain, stainConcentrations } from './apply.js';
+export { normalizeStain, stainConcentrations, HematoxylinMemo } from './apply.js';
 export { DEFAULT_STAIN_TARGET } from './default-target.js';

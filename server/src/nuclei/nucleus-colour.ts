@@ -1,12 +1,28 @@
 /**
- * Mean colour and hematoxylin density of selected nuclei, decomposing only their pixels.
- * `measureNuclei` with an image and stain parameters decomposes every pixel of the raster
- * (most of a compute tile's cost after a threshold change, for nuclei the tile then drops
- * under the ownership rule); here the owned nuclei's pixels are packed and decomposed
- * alone, with the same per-pixel stain solver and the same raster-order sums, so the
- * figures are those `measureNuclei` gives.
+ * Mean colour and hematoxylin density of selected nuclei. `measureNuclei` with an image and
+ * stain parameters decomposes every pixel of the raster; here only the selected nuclei's
+ * pixels are read, through a per-slide memo of each colour's hematoxylin (the tiles of a
+ * slide share most colours, so after the first few tiles nearly nothing is solved), with the
+ * same solver and the same raster-order sums, so the figures are those `measureNuclei` gives.
  */
-import { stainConcentrations, type LabelImage, type NucleusInstance, type RgbImage, type StainParams } from '@nucleilens/pipeline';
+import { HematoxylinMemo, type LabelImage, type NucleusInstance, type RgbImage, type StainParams } from '@nucleilens/pipeline';
+
+/** Memos of the stain parameters met last (a server thread serves a few slides at a time). */
+const memos = new Map<string, HematoxylinMemo>();
+const MEMOS_KEPT = 4;
+
+function memoFor(stain: StainParams): HematoxylinMemo {
+  const key = JSON.stringify(stain);
+  let memo = memos.get(key);
+  if (memo) {
+    memos.delete(key);
+  } else {
+    memo = new HematoxylinMemo(stain);
+    while (memos.size >= MEMOS_KEPT) memos.delete(memos.keys().next().value as string);
+  }
+  memos.set(key, memo);
+  return memo;
+}
 
 /**
  * `instances` with `meanRgb` and `meanHematoxylin` filled in from `image` (the raster the
@@ -21,30 +37,23 @@ export function withColour(instances: readonly NucleusInstance[], labels: LabelI
   for (const n of instances) maxId = Math.max(maxId, n.id);
   const slotOf = new Int32Array(maxId + 1).fill(-1);
   instances.forEach((n, k) => (slotOf[n.id] = k));
+  const memo = memoFor(stain);
   const lab = labels.data;
-  let count = 0;
+  const rgb = image.data;
+  const sums = new Float64Array(instances.length * 5);
   for (let i = 0; i < lab.length; i++) {
     const v = lab[i];
-    if (v > 0 && v <= maxId && slotOf[v] >= 0) count++;
-  }
-  const packed = new Uint8Array(count * 3);
-  const slots = new Int32Array(count);
-  for (let i = 0, j = 0; i < lab.length; i++) {
-    const v = lab[i];
-    if (v <= 0 || v > maxId || slotOf[v] < 0) continue;
-    packed[3 * j] = image.data[3 * i];
-    packed[3 * j + 1] = image.data[3 * i + 1];
-    packed[3 * j + 2] = image.data[3 * i + 2];
-    slots[j++] = slotOf[v];
-  }
-  const h = stainConcentrations(stain, { width: count, height: 1, data: packed }).hematoxylin;
-  const sums = new Float64Array(instances.length * 5);
-  for (let j = 0; j < count; j++) {
-    const o = slots[j] * 5;
-    sums[o] += packed[3 * j];
-    sums[o + 1] += packed[3 * j + 1];
-    sums[o + 2] += packed[3 * j + 2];
-    sums[o + 3] += h[j];
+    if (v <= 0 || v > maxId) continue;
+    const k = slotOf[v];
+    if (k < 0) continue;
+    const o = k * 5;
+    const r = rgb[3 * i];
+    const g = rgb[3 * i + 1];
+    const b = rgb[3 * i + 2];
+    sums[o] += r;
+    sums[o + 1] += g;
+    sums[o + 2] += b;
+    sums[o + 3] += memo.of(r, g, b);
     sums[o + 4]++;
   }
   return instances.map((n, k) => {
