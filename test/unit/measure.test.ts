@@ -320,3 +320,19 @@ test('inputs are validated and never modified', () => {
   assert.throws(() => measureNuclei({ width: 2, height: 1, data: Int32Array.of(0, -4) }), /non-negative/);
   assert.deepEqual(measureNuclei({ width: 0, height: 0, data: new Int32Array(0) }), []);
 });
+
+test('measureNuclei select: only accepted nuclei are measured, judged on exact centroid and box', () => {
+  const rows = ['11000022', '11000022', '00033000', '00033000'];
+  const labels = { width: 8, height: 4, data: Int32Array.from(rows.join(''), (c) => Number(c)) };
+  const all = measureNuclei(labels, { offset: { x: 100, y: 50 } });
+  const seen: number[] = [];
+  const kept = measureNuclei(labels, {
+    offset: { x: 100, y: 50 },
+    select: (n) => {
+      seen.push(n.centroid.x);
+      return n.bbox.x !== 106;
+    },
+  });
+  assert.deepEqual(seen.sort((a, b) => a - b), [101, 104, 107]);
+  assert.deepEqual(kept, all.filter((n) => n.id !== 2));
+});

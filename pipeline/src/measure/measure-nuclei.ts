@@ -26,6 +26,12 @@ export interface MeasureOptions {
   readonly offset?: PixelPoint;
   /** Douglas-Peucker tolerance for outlines, level-0 px (0 keeps every corner). Default 0.5. */
   readonly simplifyTolerance?: number;
+  /**
+   * Keeps only the nuclei it accepts, judged on their exact centroid and bounding box
+   * before the costly figures (outline, hull) are computed: a compute tile measures only
+   * the nuclei it owns. Default: all.
+   */
+  readonly select?: (n: Pick<NucleusInstance, 'centroid' | 'bbox'>) => boolean;
 }
 
 function checkOptions(labels: LabelImage, opts: MeasureOptions): void {
@@ -78,8 +84,8 @@ function ellipseShape(n2VarX: number, n2VarY: number, n2CovXY: number): { eccent
  * corners (continuous, so a rectangle scores exactly 1). Centroids count pixel (c, r) at its
  * centre (c + 0.5, r + 0.5), so they agree with the outline polygons.
  * @param labels Int32 instance labels (width x height), 0 = background, ids >= 0 in any order
- * @param opts optional image (width x height x 3, uint8), stain parameters, microns per pixel, offset, outline tolerance
- * @returns one instance per label value, sorted by id
+ * @param opts optional image (width x height x 3, uint8), stain parameters, microns per pixel, offset, outline tolerance, selection
+ * @returns one instance per label value (that `opts.select` accepts), sorted by id
  * @throws {ShapeError} when a raster's data does not match its size or the image and labels
  *   differ in size; {@link InvalidArgumentError} for a negative label or an option out of range.
  * @example
@@ -105,13 +111,16 @@ export function measureNuclei(labels: LabelImage, opts: MeasureOptions = {}): Nu
     const n = sums[o + STAT.AREA];
     const sx = sums[o + STAT.SX];
     const sy = sums[o + STAT.SY];
+    const minX = sums[o + STAT.MIN_X];
+    const minY = sums[o + STAT.MIN_Y];
+    const centroid = { x: ox + sums[o + STAT.FIRST_X] + sx / n + 0.5, y: oy + minY + sy / n + 0.5 };
+    const bbox = { x: ox + minX, y: oy + minY, width: sums[o + STAT.MAX_X] - minX + 1, height: sums[o + STAT.MAX_Y] - minY + 1 };
+    if (opts.select && !opts.select({ centroid, bbox })) continue;
     const shape = ellipseShape(
       n * sums[o + STAT.SXX] - sx * sx,
       n * sums[o + STAT.SYY] - sy * sy,
       n * sums[o + STAT.SXY] - sx * sy,
     );
-    const minX = sums[o + STAT.MIN_X];
-    const minY = sums[o + STAT.MIN_Y];
     const perimeter = sums[o + STAT.PERIMETER];
     const equivalentDiameter = Math.sqrt((4 * n) / Math.PI);
     const ring = simplifyRing(traceOuterBoundary(labels, stats.ids[k], stats.firstPixel[k]), tolerance);
@@ -122,13 +131,8 @@ export function measureNuclei(labels: LabelImage, opts: MeasureOptions = {}): Nu
       id: stats.ids[k],
       area: n,
       perimeter,
-      centroid: { x: ox + sums[o + STAT.FIRST_X] + sx / n + 0.5, y: oy + minY + sy / n + 0.5 },
-      bbox: {
-        x: ox + minX,
-        y: oy + minY,
-        width: sums[o + STAT.MAX_X] - minX + 1,
-        height: sums[o + STAT.MAX_Y] - minY + 1,
-      },
+      centroid,
+      bbox,
       equivalentDiameter,
       eccentricity: shape.eccentricity,
       orientation: shape.orientation,
