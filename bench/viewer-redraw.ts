@@ -15,7 +15,7 @@ import { chromiumMissing, launchChromium } from '../test/e2e/chromium.js';
 import { startViewerServer } from '../test/e2e/viewer-server.js';
 import { summarize, type Timing } from './timing.js';
 
-const CHANGES = 9;
+const CHANGES = process.argv.includes('--changes') ? Number(process.argv[process.argv.indexOf('--changes') + 1]) : 9;
 const VIEW = { width: 1280, height: 800 };
 
 interface Sample {
@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     );
     const cores = await page.evaluate(() => (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator.hardwareConcurrency);
     const pick = (k: keyof Sample) => summarize(samples.map((s) => s[k]));
+    if (process.argv.includes('--verbose')) console.log(`  whole view per change: ${samples.map((s) => s.wholeMs.toFixed(0)).join(' ')} ms`);
     const whole = pick('wholeMs');
     const frame = pick('frameMs');
     console.log(

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_PARAMS, PAPER_PARAMS, postprocess } from '@nucleilens/pipeline/post';
-import { measureNuclei } from '@nucleilens/pipeline/measure';
+import { measureNuclei, toGeoJson } from '@nucleilens/pipeline/measure';
 import type { ProbMapU8 } from '@nucleilens/pipeline/raster';
 import { cellAt, computeGrid } from '@nucleilens/pipeline/grid';
 import {
@@ -15,8 +15,10 @@ import {
   queryHasParams,
   rampBucket,
   rampColor,
+  packNuclei,
   recordFromFeature,
   recordHolds,
+  recordsFromPacked,
   snapRect,
   splitProbPixels,
   previewWindow,
@@ -148,7 +150,7 @@ test('tileNuclei: each nucleus is owned by exactly one compute tile, the one hol
   for (const col of [0, 1]) {
     const { core, region } = cellAt(grid, col, 0);
     const t: ProbTile = { col, row: 0, core, region, mask: crop(slide.mask, W, region), marker: crop(slide.marker, W, region) };
-    for (const f of tileNuclei(t, params, ctx).features) {
+    for (const f of toGeoJson(tileNuclei(t, params, ctx).instances, { idNamespace: ctx.idNamespace }).features) {
       features.push(f);
       owners.push(`${col}:${Math.round(f.properties.measurements['Centroid X px'])}`);
     }
@@ -189,13 +191,35 @@ test('a preview window (visible core plus halo) gives the same nuclei in view as
         return JSON.stringify([m.Area, m['Centroid X px'], m['Centroid Y px'], m.Perimeter, m.Eccentricity]);
       })
       .sort();
-  const full = inView(tileNuclei(tile, params, { grid }).features);
+  const full = inView(toGeoJson(tileNuclei(tile, params, { grid }).instances).features);
   assert.ok(full.length >= 6, `nuclei in view: ${full.length}`);
-  assert.deepEqual(inView(tileNuclei(tile, params, { grid }, window).features), full);
+  assert.deepEqual(inView(toGeoJson(tileNuclei(tile, params, { grid }, window).instances).features), full);
 });
 
 test('tileNuclei refuses maps that do not cover the region', () => {
   const m: ProbMapU8 = { width: 4, height: 4, data: new Uint8Array(16) };
   const t: ProbTile = { col: 0, row: 0, core: { x: 0, y: 0, width: 4, height: 4 }, region: { x: 0, y: 0, width: 5, height: 4 }, mask: m, marker: m };
   assert.throws(() => tileNuclei(t, DEFAULT_PARAMS, { grid: computeGrid(5, 4, 4, 0) }), /maps are 4x4, region is 5x4/);
+});
+
+test('packed nuclei (what a tuning worker posts) give the same records as their GeoJSON features', () => {
+  const W = 120;
+  const H = 80;
+  const slide = discSlide(W, H, [[20, 20], [60, 30], [95, 55], [30, 60]]);
+  const params = { ...DEFAULT_PARAMS, minNucleusArea: 10, minMarkerArea: 5 };
+  const instances = measureNuclei(postprocess(slide.mask, slide.marker, params), { micronsPerPixel: 0.5, offset: { x: 1000, y: 2000 } });
+  assert.equal(instances.length, 4);
+  const packed = packNuclei(instances, 'slide-a');
+  const fromPacked = recordsFromPacked(structuredClone(packed));
+  const fromFeatures = toGeoJson(instances, { idNamespace: 'slide-a' }).features.map(recordFromFeature);
+  assert.equal(fromPacked.length, fromFeatures.length);
+  fromPacked.forEach((r, k) => {
+    const f = fromFeatures[k];
+    assert.deepEqual(
+      { id: r.id, ring: Array.from(r.ring), box: [r.minX, r.minY, r.maxX, r.maxY], c: [r.cx, r.cy], m: r.measurements },
+      { id: f.id, ring: Array.from(f.ring), box: [f.minX, f.minY, f.maxX, f.maxY], c: [f.cx, f.cy], m: f.measurements },
+    );
+    assert.deepEqual(r.feature, f.feature);
+  });
+  assert.deepEqual(recordsFromPacked(packNuclei([], '')), []);
 });

@@ -15,7 +15,7 @@ import {
   type PostprocessParams,
   type TunableField,
 } from './core/tuning-params.js';
-import { recordFromFeature, type NucleusRecord } from './core/nucleus-record.js';
+import { recordFromFeature, recordsFromPacked, type NucleusRecord, type PackedNuclei } from './core/nucleus-record.js';
 import { SpatialIndex } from './core/spatial-index.js';
 import { COLOR_BY_MEASUREMENT, measurementDomain, type ColorBy, type RampDomain } from './core/color-scale.js';
 import type { ComputeGrid, NucleusFeatureCollection, Rect, SlideInfo } from './core/server-types.js';
@@ -248,7 +248,7 @@ export class NucleiOverlay {
           this.o.maxCachedTiles,
           this.o.workers,
           {
-            tile: (gen, key, features) => this.previewTile(gen, key, features),
+            tile: (gen, key, nuclei) => this.previewTile(gen, key, nuclei),
             done: (gen, ms, missing) => {
               for (const k of missing) this.probsCells.delete(k);
               this.lastWorkerMs = ms;
@@ -579,7 +579,7 @@ export class NucleiOverlay {
     this.setBusy('preview', true);
   }
 
-  private previewTile(gen: number, key: string, features: NucleusFeature[]): void {
+  private previewTile(gen: number, key: string, nuclei: PackedNuclei): void {
     const params = this.genParams.get(gen);
     if (!params || this.destroyed || gen < (this.tileGen.get(key) ?? 0)) return;
     const pk = paramsKey(params);
@@ -588,7 +588,7 @@ export class NucleiOverlay {
     const have = this.shown.get(key);
     if (have && have.source === 'server' && have.paramsKey === pk) return;
     this.tileGen.set(key, gen);
-    this.setShown(key, { records: features.map(recordFromFeature), paramsKey: pk, source: 'preview' });
+    this.setShown(key, { records: recordsFromPacked(nuclei), paramsKey: pk, source: 'preview' });
     this.scheduleScene('preview');
   }
 

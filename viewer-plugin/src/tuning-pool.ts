@@ -5,14 +5,15 @@
  */
 import type { PostprocessParams } from './core/tuning-params.js';
 import type { TileContext } from './core/tile-nuclei.js';
-import type { NucleusFeature, ProbsTileRef, Rect } from './core/server-types.js';
+import type { ProbsTileRef, Rect } from './core/server-types.js';
+import type { PackedNuclei } from './core/nucleus-record.js';
 import { cellKey } from './core/compute-grid.js';
 import type { WireError, WorkerReply, WorkerRequest } from './worker/protocol.js';
 
 /** What the pool reports. */
 export interface TuningHandlers {
   /** One tile's nuclei for compute generation `gen` (parameters as passed to {@link TuningPool.compute}). */
-  tile(gen: number, key: string, features: NucleusFeature[], ms: number): void;
+  tile(gen: number, key: string, nuclei: PackedNuclei, ms: number): void;
   /** Every worker finished generation `gen` (or a later one); `missing` keys had no cached tile. */
   done(gen: number, ms: number, missing: string[]): void;
   /** A worker failed: could not load, or threw while post-processing. */
@@ -106,7 +107,7 @@ export class TuningPool {
         return;
       }
       case 'tile':
-        this.h.tile(r.requestId, r.key, r.features, r.ms);
+        this.h.tile(r.requestId, r.key, r.nuclei, r.ms);
         return;
       case 'computed':
       case 'failed': {

@@ -55,6 +55,52 @@ export interface ToGeoJsonOptions {
 /** The class {@link toGeoJson} gives nuclei by default. */
 export const DEFAULT_NUCLEUS_CLASSIFICATION: QuPathClassification = { name: 'Nucleus', color: [0, 90, 200] };
 
+/** The QuPath measurement names of {@link MEASUREMENT_COLUMNS}, in export order. */
+export const QUPATH_MEASUREMENT_NAMES: readonly string[] = MEASUREMENT_COLUMNS.flatMap((c) => (c.qupath === undefined ? [] : [c.qupath]));
+
+/**
+ * A nucleus's QuPath measurements, name -> value, in {@link QUPATH_MEASUREMENT_NAMES} order;
+ * figures the instance lacks (or that are not finite) are left out.
+ */
+export function qupathMeasurements(n: NucleusInstance): Record<string, number> {
+  const measurements: Record<string, number> = {};
+  for (const column of MEASUREMENT_COLUMNS) {
+    if (column.qupath === undefined) continue;
+    const v = column.get(n);
+    // JSON has no NaN or Infinity; QuPath would read null as a missing measurement anyway.
+    if (v !== undefined && Number.isFinite(v)) measurements[column.qupath] = v;
+  }
+  return measurements;
+}
+
+/** The id {@link toGeoJson} gives `n`: a UUID from the namespace, label and bounding box. */
+export function nucleusFeatureId(n: Pick<NucleusInstance, 'id' | 'bbox'>, idNamespace: string): string {
+  const { x, y, width, height } = n.bbox;
+  return uuidFromKey(`${idNamespace}|${n.id}|${x},${y},${width},${height}`);
+}
+
+/**
+ * One QuPath detection feature from its parts (what {@link toGeoJson} builds per nucleus).
+ * @param ring closed exterior ring, [x, y] in level-0 px
+ */
+export function nucleusFeature(
+  id: string,
+  ring: readonly (readonly [number, number])[],
+  measurements: Readonly<Record<string, number>>,
+  classification: QuPathClassification | null = DEFAULT_NUCLEUS_CLASSIFICATION,
+): NucleusFeature {
+  return {
+    type: 'Feature',
+    id,
+    geometry: { type: 'Polygon', coordinates: [ring.map(([px, py]) => [px, py] as const)] },
+    properties: {
+      objectType: 'detection',
+      ...(classification && { classification: { name: classification.name, color: classification.color } }),
+      measurements,
+    },
+  };
+}
+
 /**
  * Nuclei as a GeoJSON FeatureCollection for QuPath (File > Import objects, or drag and drop).
  * Measurement names without a unit are in level-0 px (Area in px², Perimeter in px); µm
@@ -68,25 +114,6 @@ export const DEFAULT_NUCLEUS_CLASSIFICATION: QuPathClassification = { name: 'Nuc
 export function toGeoJson(instances: readonly NucleusInstance[], opts: ToGeoJsonOptions = {}): NucleusFeatureCollection {
   const classification = opts.classification === undefined ? DEFAULT_NUCLEUS_CLASSIFICATION : opts.classification;
   const namespace = opts.idNamespace ?? '';
-  const features = instances.map((n): NucleusFeature => {
-    const measurements: Record<string, number> = {};
-    for (const column of MEASUREMENT_COLUMNS) {
-      if (column.qupath === undefined) continue;
-      const v = column.get(n);
-      // JSON has no NaN or Infinity; QuPath would read null as a missing measurement anyway.
-      if (v !== undefined && Number.isFinite(v)) measurements[column.qupath] = v;
-    }
-    const { x, y, width, height } = n.bbox;
-    return {
-      type: 'Feature',
-      id: uuidFromKey(`${namespace}|${n.id}|${x},${y},${width},${height}`),
-      geometry: { type: 'Polygon', coordinates: [n.outline.map(([px, py]) => [px, py] as const)] },
-      properties: {
-        objectType: 'detection',
-        ...(classification && { classification: { name: classification.name, color: classification.color } }),
-        measurements,
-      },
-    };
-  });
+  const features = instances.map((n) => nucleusFeature(nucleusFeatureId(n, namespace), n.outline, qupathMeasurements(n), classification));
   return { type: 'FeatureCollection', features };
 }

@@ -3,7 +3,14 @@ export type { NucleusInstance, PixelPoint } from './types.js';
 export { measureNuclei } from './measure-nuclei.js';
 export type { MeasureOptions } from './measure-nuclei.js';
 export { toCsv } from './csv.js';
-export { toGeoJson, DEFAULT_NUCLEUS_CLASSIFICATION } from './geojson.js';
+export {
+  toGeoJson,
+  DEFAULT_NUCLEUS_CLASSIFICATION,
+  QUPATH_MEASUREMENT_NAMES,
+  qupathMeasurements,
+  nucleusFeatureId,
+  nucleusFeature,
+} from './geojson.js';
 export type {
   GeoJsonPolygon,
   NucleusFeature,

@@ -5,10 +5,10 @@
  * the tuning Web Worker and in Node tests.
  */
 import { computeMarkerCut, markerCutKey, type MarkerCut, type PostprocessParams } from '@nucleilens/pipeline/post';
-import { toGeoJson } from '@nucleilens/pipeline/measure';
+import type { NucleusInstance } from '@nucleilens/pipeline/measure';
 import { cropPlane, type ProbMapU8 } from '@nucleilens/pipeline/raster';
 import { ownedNuclei, type ComputeGrid } from '@nucleilens/pipeline/grid';
-import type { NucleusFeature, Rect } from './server-types.js';
+import type { Rect } from './server-types.js';
 
 /** A compute tile's decoded probabilities over its region. */
 export interface ProbTile {
@@ -86,13 +86,14 @@ export function previewWindow(tile: Pick<ProbTile, 'core' | 'region'>, view: Rec
 
 /** One tile's preview: its nuclei, and the marker stage to hand back for the next run. */
 export interface TileRun {
-  readonly features: NucleusFeature[];
+  /** The nuclei the tile owns, measured in level-0 px. */
+  readonly instances: NucleusInstance[];
   /** Computed over the run's window; undefined when the recipe has no mask-independent stage. */
   readonly markerCut?: MarkerCut;
 }
 
 /**
- * The nuclei a compute tile owns, as QuPath GeoJSON features in level-0 px.
+ * The nuclei a compute tile owns, measured in level-0 px (`toGeoJson` or `packNuclei` them).
  * @param tile decoded probabilities of one compute tile
  * @param params post-processing parameters (validated by `postprocess`)
  * @param window part of the region to post-process (see {@link previewWindow}); default the
@@ -102,7 +103,7 @@ export interface TileRun {
  * @throws {ShapeError} when the maps do not match the region's size;
  *   {InvalidArgumentError} for out-of-range parameters; {RangeError} for a window outside the region.
  * @example
- * const { features } = tileNuclei(tile, { ...DEFAULT_PARAMS, maskThreshold: 0.4 }, { grid: computeGrid(2048, 1536, 512, 64) });
+ * const { instances } = tileNuclei(tile, { ...DEFAULT_PARAMS, maskThreshold: 0.4 }, { grid: computeGrid(2048, 1536, 512, 64) });
  */
 export function tileNuclei(tile: ProbTile, params: PostprocessParams, ctx: TileContext, window?: Rect, markerCut?: MarkerCut): TileRun {
   const { region } = tile;
@@ -134,6 +135,5 @@ export function tileNuclei(tile: ProbTile, params: PostprocessParams, ctx: TileC
     reuse: { markerCut: cut },
     ...(ctx.mpp !== undefined && ctx.mpp > 0 && { micronsPerPixel: ctx.mpp }),
   });
-  const features = toGeoJson(instances, { idNamespace: ctx.idNamespace ?? '' }).features;
-  return cut ? { features, markerCut: cut } : { features };
+  return cut ? { instances, markerCut: cut } : { instances };
 }

@@ -4,7 +4,8 @@
  */
 import type { PostprocessParams } from '../core/tuning-params.js';
 import type { TileContext } from '../core/tile-nuclei.js';
-import type { NucleusFeature, ProbsTileRef, Rect } from '../core/server-types.js';
+import type { ProbsTileRef, Rect } from '../core/server-types.js';
+import type { PackedNuclei } from '../core/nucleus-record.js';
 
 /** An error as it crosses the worker boundary. */
 export interface WireError {
@@ -36,7 +37,7 @@ export type WorkerRequest =
 export type WorkerReply =
   | { readonly type: 'loaded'; readonly requestId: number; readonly loaded: string[]; readonly failed: { key: string; error: WireError }[] }
   /** One tile's nuclei under the parameters of compute request `requestId`. */
-  | { readonly type: 'tile'; readonly requestId: number; readonly key: string; readonly features: NucleusFeature[]; readonly ms: number }
+  | { readonly type: 'tile'; readonly requestId: number; readonly key: string; readonly nuclei: PackedNuclei; readonly ms: number }
   /** Every tile of compute request `requestId` is done (`missing`: keys not in the cache, never fetched by a compute). */
   | { readonly type: 'computed'; readonly requestId: number; readonly missing: string[]; readonly ms: number }
   | { readonly type: 'failed'; readonly requestId: number; readonly error: WireError };

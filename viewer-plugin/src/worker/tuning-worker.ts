@@ -10,13 +10,14 @@
  */
 import { cellKey } from '../core/compute-grid.js';
 import { previewWindow, splitProbPixels, tileNuclei, type ProbTile, type TileContext } from '../core/tile-nuclei.js';
-import type { NucleusFeature, ProbsTileRef, Rect } from '../core/server-types.js';
+import type { ProbsTileRef, Rect } from '../core/server-types.js';
+import { packNuclei, type PackedNuclei } from '../core/nucleus-record.js';
 import type { MarkerCut, PostprocessParams } from '@nucleilens/pipeline/post';
 import { toWireError, type WireError, type WorkerReply, type WorkerRequest } from './protocol.js';
 
 interface WorkerScope {
   onmessage: ((ev: MessageEvent<WorkerRequest>) => void) | null;
-  postMessage(msg: WorkerReply): void;
+  postMessage(msg: WorkerReply, transfer?: Transferable[]): void;
 }
 
 const scope = self as unknown as WorkerScope;
@@ -40,13 +41,16 @@ function remember(key: string, tile: ProbTile): void {
 const sameRect = (a: Rect, b: Rect): boolean => a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
 
 /** The tile's nuclei in `window`, keeping the marker stage for the next slider step. */
-function runTile(key: string, tile: ProbTile, params: PostprocessParams, context: TileContext, window: Rect): NucleusFeature[] {
+function runTile(key: string, tile: ProbTile, params: PostprocessParams, context: TileContext, window: Rect): PackedNuclei {
   const kept = cuts.get(key);
   const run = tileNuclei(tile, params, context, window, kept && sameRect(kept.window, window) ? kept.cut : undefined);
   if (run.markerCut) cuts.set(key, { window, cut: run.markerCut });
   else cuts.delete(key);
-  return run.features;
+  return packNuclei(run.instances, context.idNamespace ?? '');
 }
+
+/** Fresh each time: buffers posted as transferables are gone from this side. */
+const emptyPack = (): PackedNuclei => packNuclei([], '');
 
 async function decode(ref: ProbsTileRef): Promise<ProbTile> {
   const res = await fetch(ref.url);
@@ -133,8 +137,12 @@ async function sweep(): Promise<void> {
       try {
         if (!ctx) throw new Error('tuning worker: compute before init');
         const window = previewWindow(tile, j.view, j.halo);
-        const features = window ? runTile(key, tile, j.params, ctx, window) : [];
-        scope.postMessage({ type: 'tile', requestId: j.requestId, key, features, ms: performance.now() - t0 });
+        const nuclei = window ? runTile(key, tile, j.params, ctx, window) : emptyPack();
+        scope.postMessage({ type: 'tile', requestId: j.requestId, key, nuclei, ms: performance.now() - t0 }, [
+          nuclei.ringStart.buffer,
+          nuclei.rings.buffer,
+          nuclei.values.buffer,
+        ]);
       } catch (e) {
         scope.postMessage({ type: 'failed', requestId: j.requestId, error: toWireError(e) });
         job = undefined;
