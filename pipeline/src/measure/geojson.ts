@@ -6,7 +6,7 @@
  * Browser-safe.
  */
 import type { NucleusInstance } from './types.js';
-import { MEASUREMENT_COLUMNS } from './measurement-columns.js';
+import { MEASUREMENT_COLUMNS, type MeasurementColumn } from './measurement-columns.js';
 import { uuidFromKey } from './nucleus-uuid.js';
 
 /** A GeoJSON Polygon: one exterior ring, closed, [x, y] in level-0 px. */
@@ -55,20 +55,29 @@ export interface ToGeoJsonOptions {
 /** The class {@link toGeoJson} gives nuclei by default. */
 export const DEFAULT_NUCLEUS_CLASSIFICATION: QuPathClassification = { name: 'Nucleus', color: [0, 90, 200] };
 
-/** The QuPath measurement names of {@link MEASUREMENT_COLUMNS}, in export order. */
-export const QUPATH_MEASUREMENT_NAMES: readonly string[] = MEASUREMENT_COLUMNS.flatMap((c) => (c.qupath === undefined ? [] : [c.qupath]));
+/** The {@link MEASUREMENT_COLUMNS} QuPath reads (those with a QuPath name), in export order. */
+export const QUPATH_COLUMNS: readonly (MeasurementColumn & { readonly qupath: string })[] = MEASUREMENT_COLUMNS.filter(
+  (c): c is MeasurementColumn & { readonly qupath: string } => c.qupath !== undefined,
+);
+
+/** Their QuPath names. */
+export const QUPATH_MEASUREMENT_NAMES: readonly string[] = QUPATH_COLUMNS.map((c) => c.qupath);
 
 /**
- * A nucleus's QuPath measurements, name -> value, in {@link QUPATH_MEASUREMENT_NAMES} order;
- * figures the instance lacks (or that are not finite) are left out.
+ * A figure as QuPath gets it: undefined for one the instance lacks or that is not finite
+ * (JSON has no NaN or Infinity; QuPath would read null as a missing measurement anyway).
  */
+export function qupathValue(column: MeasurementColumn, n: NucleusInstance): number | undefined {
+  const v = column.get(n);
+  return v !== undefined && Number.isFinite(v) ? v : undefined;
+}
+
+/** A nucleus's QuPath measurements, name -> value, in {@link QUPATH_MEASUREMENT_NAMES} order; lacking figures left out. */
 export function qupathMeasurements(n: NucleusInstance): Record<string, number> {
   const measurements: Record<string, number> = {};
-  for (const column of MEASUREMENT_COLUMNS) {
-    if (column.qupath === undefined) continue;
-    const v = column.get(n);
-    // JSON has no NaN or Infinity; QuPath would read null as a missing measurement anyway.
-    if (v !== undefined && Number.isFinite(v)) measurements[column.qupath] = v;
+  for (const column of QUPATH_COLUMNS) {
+    const v = qupathValue(column, n);
+    if (v !== undefined) measurements[column.qupath] = v;
   }
   return measurements;
 }

@@ -6,7 +6,9 @@ export { toCsv } from './csv.js';
 export {
   toGeoJson,
   DEFAULT_NUCLEUS_CLASSIFICATION,
+  QUPATH_COLUMNS,
   QUPATH_MEASUREMENT_NAMES,
+  qupathValue,
   qupathMeasurements,
   nucleusFeatureId,
   nucleusFeature,

@@ -4,13 +4,7 @@
  * columns a tuning worker posts instead of features, so a slider step clones no objects.
  * DOM-free.
  */
-import {
-  QUPATH_MEASUREMENT_NAMES,
-  nucleusFeature,
-  nucleusFeatureId,
-  qupathMeasurements,
-  type NucleusInstance,
-} from '@nucleilens/pipeline/measure';
+import { QUPATH_COLUMNS, QUPATH_MEASUREMENT_NAMES, nucleusFeature, nucleusFeatureId, qupathValue, type NucleusInstance } from '@nucleilens/pipeline/measure';
 import type { NucleusFeature } from './server-types.js';
 
 /** One nucleus, level-0 px. */
@@ -123,9 +117,8 @@ export function packNuclei(instances: readonly NucleusInstance[], idNamespace: s
       rings[o++] = x;
       rings[o++] = y;
     }
-    const m = qupathMeasurements(n);
-    for (let c = 0; c < names.length; c++) {
-      const v = m[names[c]];
+    for (let c = 0; c < QUPATH_COLUMNS.length; c++) {
+      const v = qupathValue(QUPATH_COLUMNS[c], n);
       if (v !== undefined) values[k * names.length + c] = v;
     }
   });
