@@ -38,11 +38,20 @@ export function loadPlotly(url: string): Promise<PlotlyLike> {
   return plotlyPromise;
 }
 
-/** A histogram in a container element, redrawn at most once per animation frame. */
+/**
+ * Least time between two plotly draws. A draw costs the main thread 20-40 ms (layout and
+ * SVG); while a slider moves, tile results arrive every few milliseconds and drawing each
+ * would delay the outlines themselves. The newest values are always drawn last.
+ */
+const MIN_DRAW_INTERVAL_MS = 250;
+
+/** A histogram in a container element, redrawn at most every {@link MIN_DRAW_INTERVAL_MS}. */
 export class MeasurementHistogram {
   private plotly: PlotlyLike | undefined;
   private pending: { values: number[]; title: string } | undefined;
   private frame = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastDraw = -Infinity;
   private drawing = false;
 
   /**
@@ -81,7 +90,15 @@ export class MeasurementHistogram {
   }
 
   private schedule(): void {
-    if (this.frame || !this.plotly || !this.pending) return;
+    if (this.frame || this.timer !== undefined || !this.plotly || !this.pending) return;
+    const wait = this.lastDraw + MIN_DRAW_INTERVAL_MS - performance.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.schedule();
+      }, wait);
+      return;
+    }
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
       void this.draw();
@@ -94,6 +111,7 @@ export class MeasurementHistogram {
     if (!plotly || !next || this.drawing) return;
     this.pending = undefined;
     this.drawing = true;
+    this.lastDraw = performance.now();
     try {
       await plotly.react(
         this.root,
@@ -119,6 +137,7 @@ export class MeasurementHistogram {
   /** Frees plotly's resources. */
   destroy(): void {
     if (this.frame) cancelAnimationFrame(this.frame);
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.plotly?.purge(this.root);
   }
 }
