@@ -164,6 +164,54 @@ test('hovering a nucleus shows a tooltip with its area', { skip }, async () => {
   await page.mouse.move(5, 5);
 });
 
+test('a rotated view draws outlines where the nuclei are, and hovering still finds them', { skip }, async () => {
+  const probe = await page.evaluate(() => {
+    const g = globalThis as unknown as {
+      nucleiLens: { viewer: OpenSeadragonLike; overlay: OverlayLike };
+      OpenSeadragon: { Point: new (x: number, y: number) => { x: number; y: number } };
+      document: { querySelector(s: string): { getContext(t: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } } };
+      devicePixelRatio: number;
+    };
+    const { viewer, overlay } = g.nucleiLens;
+    viewer.viewport.setRotation(90, true);
+    overlay.redraw();
+    const item = viewer.world.getItemAt(0);
+    const view = overlay.viewRect();
+    const cx = view.x + view.width / 2;
+    const cy = view.y + view.height / 2;
+    const n = overlay.nucleiInView().sort((a, b) => Math.hypot(a.cx - cx, a.cy - cy) - Math.hypot(b.cx - cx, b.cy - cy))[0];
+    // Outline vertices, mapped by OpenSeadragon (which knows the rotation), must land on drawn pixels.
+    const g2 = g.document.querySelector('.nl-canvas').getContext('2d');
+    const dpr = g.devicePixelRatio || 1;
+    let hits = 0;
+    let total = 0;
+    for (let i = 0; i + 1 < n.ring.length; i += 2) {
+      const p = item.imageToViewerElementCoordinates(new g.OpenSeadragon.Point(n.ring[i], n.ring[i + 1]));
+      const px = g2.getImageData(Math.round(p.x * dpr) - 2, Math.round(p.y * dpr) - 2, 5, 5).data;
+      let drawn = false;
+      for (let k = 3; k < px.length; k += 4) if (px[k] > 0) drawn = true;
+      total++;
+      if (drawn) hits++;
+    }
+    const c = item.imageToViewerElementCoordinates(new g.OpenSeadragon.Point(n.cx, n.cy));
+    const box = viewer.container.getBoundingClientRect();
+    return { hits, total, x: box.left + c.x, y: box.top + c.y, area: n.measurements.Area };
+  });
+  try {
+    assert.ok(probe.total >= 4 && probe.hits === probe.total, `outline vertices on drawn pixels: ${probe.hits}/${probe.total}`);
+    await page.mouse.move(probe.x, probe.y);
+    const tip = page.locator('.nl-tooltip');
+    await tip.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await tip.innerText(), new RegExp(`Area: ${probe.area} px²`));
+    await page.screenshot({ path: join(ARTIFACTS, 'rotated-90.png') });
+  } finally {
+    await page.mouse.move(5, 5);
+    await page.evaluate(() => {
+      (globalThis as unknown as { nucleiLens: { viewer: OpenSeadragonLike } }).nucleiLens.viewer.viewport.setRotation(0, true);
+    });
+  }
+});
+
 test('a slider drag re-counts in the browser with no request to the server; release commits', { skip }, async () => {
   assert.ok(server);
   const before = await until(
@@ -335,7 +383,7 @@ test('a server error shows in the panel and is raised as a nuclei-error event', 
 /** The parts of OpenSeadragon's viewer the page scripts above touch. */
 interface OpenSeadragonLike {
   world: { getItemAt(i: number): TiledImageLike };
-  viewport: { zoomTo(z: number, ref: undefined, immediately: boolean): void };
+  viewport: { zoomTo(z: number, ref: undefined, immediately: boolean): void; setRotation(degrees: number, immediately?: boolean): void };
   container: HTMLElementLike;
   addHandler(name: string, h: (e: never) => void): void;
 }
@@ -355,5 +403,6 @@ interface DocumentLike {
 }
 interface OverlayLike {
   viewRect(): { x: number; y: number; width: number; height: number };
-  nucleiInView(): { id: string; cx: number; cy: number; measurements: Record<string, number> }[];
+  nucleiInView(): { id: string; cx: number; cy: number; ring: Float64Array; measurements: Record<string, number> }[];
+  redraw(): number;
 }

@@ -344,16 +344,26 @@ export class NucleiOverlay {
   private imageToScreen(): ImageToScreen | null {
     const item = this.item;
     if (!item) return null;
+    // Three mapped points fix the affine map, rotation and flip included. A unit step is
+    // level-0 px; 1000 px steps keep the differences well above rounding.
     const o = item.imageToViewerElementCoordinates(new OpenSeadragon.Point(0, 0));
-    const scale = item.viewportToImageZoom(this.viewer.viewport.getZoom(true));
-    return { scale, ox: o.x, oy: o.y };
+    const ux = item.imageToViewerElementCoordinates(new OpenSeadragon.Point(1000, 0));
+    const uy = item.imageToViewerElementCoordinates(new OpenSeadragon.Point(0, 1000));
+    const a = (ux.x - o.x) / 1000;
+    const b = (ux.y - o.y) / 1000;
+    const c = (uy.x - o.x) / 1000;
+    const d = (uy.y - o.y) / 1000;
+    return { a, b, c, d, e: o.x, f: o.y, scale: Math.hypot(a, b) };
   }
 
-  /** The view in level-0 px, whole pixels, clipped to the slide (empty before the slide opens). */
+  /**
+   * The view in level-0 px, whole pixels, clipped to the slide (empty before the slide
+   * opens); for a rotated view, the slide-aligned box around it.
+   */
   viewRect(): Rect {
     const item = this.item;
     if (!item || !this.slide) return { x: 0, y: 0, width: 0, height: 0 };
-    const r = item.viewportToImageRectangle(this.viewer.viewport.getBounds(true));
+    const r = item.viewportToImageRectangle(this.viewer.viewport.getBounds(true).getBoundingBox()).getBoundingBox();
     return snapRect({ x: r.x, y: r.y, width: r.width, height: r.height }, this.slide.width, this.slide.height);
   }
 

@@ -16,11 +16,19 @@ import {
 } from './core/color-scale.js';
 import type { DrawStyle } from './panel.js';
 
-/** Level-0 px to viewer-element CSS px: screen = origin + scale x image. */
+/**
+ * Level-0 px to viewer-element CSS px, an affine map that also carries the viewer's
+ * rotation and flip: screen x = a x + c y + e, screen y = b x + d y + f (canvas order).
+ */
 export interface ImageToScreen {
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+  readonly d: number;
+  readonly e: number;
+  readonly f: number;
+  /** CSS px per level-0 px (the map's uniform scale). */
   readonly scale: number;
-  readonly ox: number;
-  readonly oy: number;
 }
 
 function ringPath(path: Path2D, ring: Float64Array): void {
@@ -123,7 +131,7 @@ export class VectorLayer {
     g.setTransform(1, 0, 0, 1, 0, 0);
     g.clearRect(0, 0, this.canvas.width, this.canvas.height);
     if (!t || opacity <= 0) return performance.now() - t0;
-    g.setTransform(t.scale * dpr, 0, 0, t.scale * dpr, t.ox * dpr, t.oy * dpr);
+    g.setTransform(t.a * dpr, t.b * dpr, t.c * dpr, t.d * dpr, t.e * dpr, t.f * dpr);
     const px = 1 / t.scale;
     const devicePx = px / dpr;
     const buckets = [...this.cells.values()].flat();

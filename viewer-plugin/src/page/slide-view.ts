@@ -29,6 +29,8 @@ export function showSlide(base: string, id: string): PageHandle {
     tileSources: `${base}/slides/${encodeURIComponent(id)}.dzi`,
     showNavigator: true,
     navigatorPosition: 'BOTTOM_RIGHT',
+    // Sections are mounted at any angle; outlines and hit-testing follow the rotation.
+    showRotationControl: true,
     maxZoomPixelRatio: 4,
     crossOriginPolicy: 'Anonymous',
     // Overlay tiles may wait for inference on a busy server; OpenSeadragon's 30 s is short.
