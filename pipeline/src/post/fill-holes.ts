@@ -42,7 +42,8 @@ export function fillHoles(mask: BinaryMask, maxHoleSize: number, connectivity: C
     if (s < width || e > lastRow || s % width === 0 || e % width === 0) touchesBorder[holes.label[r]] = 1;
   }
   const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = mask.data[i] !== 0 ? 1 : 0;
+  const src = mask.data;
+  for (let i = 0; i < n; i++) out[i] = src[i] !== 0 ? 1 : 0;
   for (let r = 0; r < holes.runs; r++) {
     const id = holes.label[r];
     if (touchesBorder[id] === 0 && holes.area[id] < maxHoleSize) out.fill(1, holes.start[r], holes.end[r]);

@@ -11,6 +11,7 @@ import { fillHoles } from './fill-holes.js';
 import type { DefaultPostprocessParams } from './postprocess-params.js';
 import { removeSmallObjects } from './remove-small-objects.js';
 import { watershed } from './watershed.js';
+import { labelRuns } from './run-labelling.js';
 
 /**
  * Threshold the mask, drop small objects and fill small holes; seed a watershed with the
@@ -32,9 +33,12 @@ export function postprocessDefault(mask: ProbMap, marker: ProbMap, params: Defau
   const elevation = buildElevation(params.elevation, mask, maskBin, seedMask);
   // 8-neighbour flooding reaches every pixel of an 8-connected mask object.
   const labels = watershed(elevation, seeds.labels, { mask: maskBin, connectivity: 8 }).data;
+  const inMask = maskBin.data;
   const unseeded = new Uint8Array(labels.length);
-  for (let i = 0; i < labels.length; i++) unseeded[i] = maskBin.data[i] !== 0 && labels[i] === 0 ? 1 : 0;
-  const orphans = countComponents({ width: mask.width, height: mask.height, data: unseeded }, 8).labels.data;
-  for (let i = 0; i < labels.length; i++) if (orphans[i] !== 0) labels[i] = seeds.count + orphans[i];
+  for (let i = 0; i < labels.length; i++) if (inMask[i] !== 0 && labels[i] === 0) unseeded[i] = 1;
+  // Orphan objects are labelled run by run, after the seeded ids.
+  const orphans = labelRuns({ width: mask.width, height: mask.height, data: unseeded }, 8);
+  const first = seeds.count;
+  for (let r = 0; r < orphans.runs; r++) labels.fill(first + orphans.label[r], orphans.start[r], orphans.end[r]);
   return dilateLabels({ width: mask.width, height: mask.height, data: labels }, params.dilateRadius);
 }

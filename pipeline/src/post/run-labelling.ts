@@ -53,13 +53,14 @@ export function labelRuns(mask: BinaryMask, connectivity: Connectivity, nonZero 
     const first = runs;
     let j = prevFirst;
     let x = row;
-    while (x < rowEnd) {
-      if ((data[x] !== 0) !== nonZero) {
-        x++;
-        continue;
-      }
+    for (;;) {
+      // Tight scans, one per polarity: this loop visits every pixel of the mask.
+      if (nonZero) while (x < rowEnd && data[x] === 0) x++;
+      else while (x < rowEnd && data[x] !== 0) x++;
+      if (x >= rowEnd) break;
       const a = x;
-      while (x < rowEnd && (data[x] !== 0) === nonZero) x++;
+      if (nonZero) while (x < rowEnd && data[x] !== 0) x++;
+      else while (x < rowEnd && data[x] === 0) x++;
       if (runs === start.length) {
         start = grow(start);
         end = grow(end);

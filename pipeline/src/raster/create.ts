@@ -101,10 +101,13 @@ export function thresholdProb(map: ProbMap, threshold: number): BinaryMask {
   const out = new Uint8Array(map.width * map.height);
   if (isProbMapU8(map)) {
     // v/255 > t  <=>  v > t*255; compare in integers to avoid float rounding at the boundary.
-    const cut = threshold * 255;
-    for (let i = 0; i < out.length; i++) out[i] = map.data[i] > cut ? 1 : 0;
+    // The smallest byte above the cut, as an integer: an all-integer comparison in the loop.
+    const lowest = Math.floor(threshold * 255) + 1;
+    const src = map.data;
+    for (let i = 0; i < out.length; i++) out[i] = src[i] >= lowest ? 1 : 0;
   } else {
-    for (let i = 0; i < out.length; i++) out[i] = map.data[i] > threshold ? 1 : 0;
+    const src = map.data;
+    for (let i = 0; i < out.length; i++) out[i] = src[i] > threshold ? 1 : 0;
   }
   return { width: map.width, height: map.height, data: out };
 }
