@@ -1,7 +1,10 @@
 /**
  * Viewer frame time: how long the browser takes to redraw a 1280x800 view full of nuclei
- * after a threshold change, in headless chromium against the real server (tiny model) on a
- * dense synthetic slide. Several threshold changes; median, min, max of:
+ * after a mask-threshold change, in headless chromium against the real server on a dense
+ * synthetic slide, with the shipped model and its card's recipe (what `npm start` serves);
+ * `--model test/fixtures/tiny-usenet.json` runs the untrained fixture instead (its card
+ * uses the `default` recipe, which has no marker stage to keep between steps).
+ * Several threshold changes; median, min, max of:
  *   - first frame: from the change to the first redrawn tile (centre tile first),
  *   - whole view: from the change to every visible tile redrawn (worker post-processing
  *     + measurement + main-thread scene rebuild and frame),
@@ -10,6 +13,7 @@
  *   - reference: one plain frame (pan/zoom redraw of the same outlines, no new data),
  *     rasterized (a one-pixel read-back forces the canvas to draw at once).
  * Target: whole view under 50 ms (issue #6). Skips when /usr/bin/chromium is absent.
+ * Usage: node build/bench/viewer-redraw.js [--model CARD] [--changes N] [--verbose]
  */
 import { chromiumMissing, launchChromium } from '../test/e2e/chromium.js';
 import { startViewerServer } from '../test/e2e/viewer-server.js';
@@ -35,8 +39,8 @@ async function main(): Promise<void> {
     console.log(`viewer-redraw: skipped, ${missing}`);
     return;
   }
-  const model = process.argv.includes('--model') ? process.argv[process.argv.indexOf('--model') + 1] : undefined;
-  const server = await startViewerServer({ width: 2048, height: 1536, spacing: 26, ...(model && { model }) });
+  const model = process.argv.includes('--model') ? process.argv[process.argv.indexOf('--model') + 1] : 'models/default.json';
+  const server = await startViewerServer({ width: 2048, height: 1536, spacing: 26, model });
   // The sidebar takes 330 px; the header's height is measured and added below.
   const browser = await launchChromium({ width: VIEW.width + 330, height: VIEW.height + 44 });
   try {
@@ -111,7 +115,7 @@ async function main(): Promise<void> {
     const whole = pick('wholeMs');
     const frame = pick('frameMs');
     console.log(
-      `viewer redraw after a threshold change: ${VIEW.width}x${VIEW.height} view, ${Math.round(pick('count').median)} nuclei in view, ` +
+      `viewer redraw after a threshold change (model ${model}): ${VIEW.width}x${VIEW.height} view, ${Math.round(pick('count').median)} nuclei in view, ` +
         `headless chromium (${cores} logical cores), median of ${samples.length}`,
     );
     console.log(`  first frame (centre tile)      ${fmt(pick('firstMs'))}`);
