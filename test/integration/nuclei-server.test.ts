@@ -18,6 +18,7 @@ import { createServer, type JobSummary, type NucleiLensServer, type ServerOption
 import { TINY_CARD } from '../unit/tiny-model.js';
 import { nucleiSlideSource, writeNucleiSlide } from '../fixtures/nuclei-slide.js';
 import { writeTruncated } from '../fixtures/slides.js';
+import { splitProbPixels } from '@nucleilens/viewer-plugin/core';
 
 const SIZE = 768;
 const dir = await mkdtemp(join(tmpdir(), 'nucleilens-nuclei-'));
@@ -156,7 +157,7 @@ describe(`nuclei server over HTTP (${source.from})`, () => {
     assert.ok((await metric(main, 'nucleilens_prob_cache_hits_total')) > 0);
   });
 
-  test('a browser re-running post-processing on /probs gets the /nuclei answer', async () => {
+  test('a browser re-running post-processing on /probs gets the /nuclei answer, hematoxylin within its 0.02 OD steps', async () => {
     const rect = { x: 300, y: 200, width: 300, height: 200 };
     const listing = await getJson<{ tile: number; halo: number; tiles: { col: number; row: number; core: Rect; region: Rect; url: string }[] }>(
       main,
@@ -165,29 +166,29 @@ describe(`nuclei server over HTTP (${source.from})`, () => {
     assert.equal(listing.tiles.length, 4);
     const g = await getJson<{ model: { postprocess: PostprocessParams } }>(main, '/slides/tissue/grid');
     const grid = computeGrid(SIZE, SIZE, listing.tile, listing.halo);
-    const mine: string[] = [];
+    /** Outline -> mean hematoxylin, as the browser would measure them. */
+    const mine = new Map<string, number | undefined>();
     for (const t of listing.tiles) {
       const res = await fetch(`${main.base}${t.url}`);
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('content-type'), 'image/png');
       const { data, info } = await sharp(Buffer.from(await res.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
       assert.deepEqual([info.width, info.height, info.channels], [t.region.width, t.region.height, 3]);
-      const n = info.width * info.height;
-      const mask = new Uint8Array(n);
-      const marker = new Uint8Array(n);
-      for (let i = 0; i < n; i++) {
-        mask[i] = data[3 * i];
-        marker[i] = data[3 * i + 1];
-        assert.equal(data[3 * i + 2], 0);
-      }
-      const labels = postprocess({ width: info.width, height: info.height, data: mask }, { width: info.width, height: info.height, data: marker }, g.model.postprocess);
-      for (const inst of measureNuclei(labels, { offset: { x: t.region.x, y: t.region.y } })) {
+      const { mask, marker, hematoxylin } = splitProbPixels(data, info.width, info.height, 3);
+      assert.ok(hematoxylin.data.some((v) => v > 0.1), 'the blue channel carries hematoxylin');
+      const labels = postprocess(mask, marker, g.model.postprocess);
+      for (const inst of measureNuclei(labels, { offset: { x: t.region.x, y: t.region.y }, hematoxylin })) {
         const inRect = inst.centroid.x >= rect.x && inst.centroid.x < rect.x + rect.width && inst.centroid.y >= rect.y && inst.centroid.y < rect.y + rect.height;
-        if (inRect && cellOwns(grid, t, inst)) mine.push(JSON.stringify(inst.outline));
+        if (inRect && cellOwns(grid, t, inst)) mine.set(JSON.stringify(inst.outline), inst.meanHematoxylin);
       }
     }
-    const server = (await nuclei(main, 'tissue', rect.x, rect.y, rect.width, rect.height)).features.map((f) => JSON.stringify(f.geometry.coordinates[0]));
-    assert.deepEqual(mine.sort(), server.sort());
+    const features = (await nuclei(main, 'tissue', rect.x, rect.y, rect.width, rect.height)).features;
+    assert.deepEqual([...mine.keys()].sort(), features.map((f) => JSON.stringify(f.geometry.coordinates[0])).sort());
+    for (const f of features) {
+      const browser = mine.get(JSON.stringify(f.geometry.coordinates[0]));
+      const exact = f.properties.measurements['Hematoxylin OD mean'];
+      assert.ok(browser !== undefined && Math.abs(browser - exact) <= 0.01 + 1e-6, `hematoxylin ${browser} vs ${exact}`);
+    }
   });
 
   test('GeoJSON answers carry QuPath measurements', async () => {

@@ -336,3 +336,17 @@ test('measureNuclei select: only accepted nuclei are measured, judged on exact c
   assert.deepEqual(seen.sort((a, b) => a - b), [101, 104, 107]);
   assert.deepEqual(kept, all.filter((n) => n.id !== 2));
 });
+
+test('measureNuclei takes a hematoxylin plane instead of image + stain, with the same means', () => {
+  const rows = ['11000022', '11000022', '00033000', '00033000'];
+  const labels = { width: 8, height: 4, data: Int32Array.from(rows.join(''), (c) => Number(c)) };
+  const data = new Uint8Array(8 * 4 * 3);
+  for (let i = 0; i < data.length; i++) data[i] = 30 + ((i * 53) % 210);
+  const image = { width: 8, height: 4, data };
+  const stain = DEFAULT_STAIN_TARGET.vahadane;
+  const plane = { width: 8, height: 4, data: stainConcentrations(stain, image).hematoxylin };
+  const fromImage = measureNuclei(labels, { image, stain }).map((n) => n.meanHematoxylin);
+  assert.deepEqual(measureNuclei(labels, { hematoxylin: plane }).map((n) => n.meanHematoxylin), fromImage);
+  assert.throws(() => measureNuclei(labels, { image, stain, hematoxylin: plane }), /not both/);
+  assert.throws(() => measureNuclei(labels, { hematoxylin: { width: 4, height: 4, data: new Float32Array(16) } }), ShapeError);
+});

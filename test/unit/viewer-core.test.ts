@@ -107,10 +107,11 @@ test('colour scales: viridis ends, buckets, instance hues, robust domain', () =>
   assert.equal(measurementDomain(records, 'Eccentricity'), undefined);
 });
 
-test('splitProbPixels separates the mask (R) and marker (G) channels', () => {
-  const { mask, marker } = splitProbPixels(Uint8Array.from([10, 20, 0, 255, 30, 40, 0, 255]), 2, 1, 4);
+test('splitProbPixels separates the mask (R), marker (G) and hematoxylin (B, 0.02 OD steps) channels', () => {
+  const { mask, marker, hematoxylin } = splitProbPixels(Uint8Array.from([10, 20, 0, 255, 30, 40, 137, 255]), 2, 1, 4);
   assert.deepEqual([...mask.data], [10, 30]);
   assert.deepEqual([...marker.data], [20, 40]);
+  assert.deepEqual([...hematoxylin.data], [0, Math.fround(2.74)]);
   assert.throws(() => splitProbPixels(new Uint8Array(7), 2, 1, 4), /expected 2x1x4 = 8 bytes, got 7/);
 });
 

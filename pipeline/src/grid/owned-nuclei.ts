@@ -5,7 +5,7 @@
  * Browser-safe: no Node built-ins.
  */
 import { ShapeError } from '../errors/index.js';
-import type { LabelImage, ProbMap } from '../raster/types.js';
+import type { FloatImage, LabelImage, ProbMap } from '../raster/types.js';
 import { postprocess, type PostprocessReuse } from '../post/postprocess.js';
 import type { PostprocessParams } from '../post/postprocess-params.js';
 import { measureNuclei } from '../measure/measure-nuclei.js';
@@ -29,6 +29,8 @@ export interface OwnedNucleiInput {
   readonly reuse?: PostprocessReuse;
   /** Microns per level-0 px, for the µm measurements. */
   readonly micronsPerPixel?: number;
+  /** Hematoxylin density per pixel over `cell.region` (OD units), for the nuclei's mean. */
+  readonly hematoxylin?: FloatImage;
 }
 
 /** The owned nuclei and the labels they were measured from. */
@@ -57,6 +59,7 @@ export function ownedNuclei(input: OwnedNucleiInput): OwnedNuclei {
   const instances = measureNuclei(labels, {
     offset: { x: region.x, y: region.y },
     ...(mpp !== undefined && mpp > 0 && { micronsPerPixel: mpp }),
+    ...(input.hematoxylin && { hematoxylin: input.hematoxylin }),
     select: (n) => cellOwns(grid, cell, n),
   });
   return { instances, labels };

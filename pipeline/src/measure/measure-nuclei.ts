@@ -4,7 +4,7 @@
  * Browser-safe: the viewer runs it in a Web Worker on cached tiles.
  */
 import { InvalidArgumentError } from '../errors/index.js';
-import type { LabelImage, RgbImage } from '../raster/types.js';
+import type { FloatImage, LabelImage, RgbImage } from '../raster/types.js';
 import { assertRasterShape, assertSameSize } from '../raster/create.js';
 import type { StainParams } from '../stain/types.js';
 import { stainConcentrations } from '../stain/apply.js';
@@ -20,6 +20,11 @@ export interface MeasureOptions {
   readonly image?: RgbImage;
   /** Stain parameters of that image (e.g. fitted once per slide), for mean hematoxylin density; needs `image`. */
   readonly stain?: StainParams;
+  /**
+   * Hematoxylin density per pixel (OD units, same size), when it is at hand without the image
+   * (the viewer's preview gets it with the probabilities); instead of `image` + `stain`.
+   */
+  readonly hematoxylin?: FloatImage;
   /** Microns per level-0 pixel; adds µm figures (area, perimeter, equivalent diameter). */
   readonly micronsPerPixel?: number;
   /** Level-0 px of the raster's top-left pixel, so a tile's geometry comes out in slide coordinates. Default (0, 0). */
@@ -41,6 +46,11 @@ function checkOptions(labels: LabelImage, opts: MeasureOptions): void {
     assertSameSize('labels', labels, 'image', opts.image);
   }
   if (opts.stain && !opts.image) throw new InvalidArgumentError('stain parameters need the image (options.image) to measure hematoxylin');
+  if (opts.hematoxylin) {
+    if (opts.stain) throw new InvalidArgumentError('give hematoxylin or stain parameters, not both');
+    assertRasterShape('hematoxylin', opts.hematoxylin, 1);
+    assertSameSize('labels', labels, 'hematoxylin', opts.hematoxylin);
+  }
   const mpp = opts.micronsPerPixel;
   if (mpp !== undefined && !(Number.isFinite(mpp) && mpp > 0)) {
     throw new InvalidArgumentError(`micronsPerPixel must be a positive number, got ${mpp}`);
@@ -102,7 +112,7 @@ export function measureNuclei(labels: LabelImage, opts: MeasureOptions = {}): Nu
   const ox = opts.offset?.x ?? 0;
   const oy = opts.offset?.y ?? 0;
   const tolerance = opts.simplifyTolerance ?? 0.5;
-  const hematoxylin = image && stain ? stainConcentrations(stain, image).hematoxylin : undefined;
+  const hematoxylin = opts.hematoxylin?.data ?? (image && stain ? stainConcentrations(stain, image).hematoxylin : undefined);
   const stats = gatherRegionStats(labels, image, hematoxylin);
   const { sums, stride } = stats;
   const out: NucleusInstance[] = [];

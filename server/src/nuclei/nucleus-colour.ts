@@ -5,7 +5,7 @@
  * slide share most colours, so after the first few tiles nearly nothing is solved), with the
  * same solver and the same raster-order sums, so the figures are those `measureNuclei` gives.
  */
-import { HematoxylinMemo, type LabelImage, type NucleusInstance, type RgbImage, type StainParams } from '@nucleilens/pipeline';
+import { HematoxylinMemo, type FloatImage, type LabelImage, type NucleusInstance, type RgbImage, type StainParams } from '@nucleilens/pipeline';
 
 /** Memos of the stain parameters met last (a server thread serves a few slides at a time). */
 const memos = new Map<string, HematoxylinMemo>();
@@ -62,4 +62,18 @@ export function withColour(instances: readonly NucleusInstance[], labels: LabelI
     if (px === 0) return n;
     return { ...n, meanRgb: [sums[o] / px, sums[o + 1] / px, sums[o + 2] / px] as const, meanHematoxylin: sums[o + 3] / px };
   });
+}
+
+/**
+ * Hematoxylin density of every pixel of `image` (OD units), through the same per-slide memo.
+ * @example
+ * const h = hematoxylinPlane(regionRgb, slideStain); // for the viewer's /probs tiles
+ */
+export function hematoxylinPlane(image: RgbImage, stain: StainParams): FloatImage {
+  const memo = memoFor(stain);
+  const n = image.width * image.height;
+  const data = new Float32Array(n);
+  const rgb = image.data;
+  for (let i = 0; i < n; i++) data[i] = memo.of(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
+  return { width: image.width, height: image.height, data };
 }

@@ -2,7 +2,8 @@
  * Nuclei on the fixed compute grid (docs/API.md): `GET /slides/:id/grid`,
  * `GET /slides/:id/nuclei?x=&y=&w=&h=[&params]` (QuPath GeoJSON),
  * `GET /slides/:id/probs?x=&y=&w=&h=` (the compute tiles meeting a rectangle) and
- * `GET /slides/:id/probs/:col_:row.png` (R = mask x 255, G = marker x 255).
+ * `GET /slides/:id/probs/:col_:row.png` (R = mask x 255, G = marker x 255, B = hematoxylin
+ * OD x 50).
  */
 import { Router, type Request } from 'express';
 import sharp from 'sharp';
@@ -10,6 +11,9 @@ import { InvalidArgumentError, NotFoundError, cellAt, cellsMeeting } from '@nucl
 import { parseIndex } from '../deepzoom.js';
 import { answerIfFresh, makeEtag } from '../http-cache.js';
 import { postprocessFromQuery } from '../nuclei/postprocess-query.js';
+import { hematoxylinPlane } from '../nuclei/nucleus-colour.js';
+import { slideAnalysis } from '../nuclei/slide-analysis.js';
+import { PROBS_HEMATOXYLIN_STEPS_PER_OD } from '@nucleilens/viewer-plugin/core';
 import { regionFromQuery } from '../nuclei/region-query.js';
 import { requestSignal, sendImage, type ServerContext } from '../server-context.js';
 import type { SlideContext } from '../slide-context.js';
@@ -105,12 +109,18 @@ export function nucleiRoutes(ctx: ServerContext): Router {
       canonical: `probs/${model.key}/${grid.tile}/${grid.halo}/${col}/${row}`,
       contentType: 'image/png',
       produce: async (signal) => {
-        const { mask, marker } = await ctx.nuclei.probs(slide, cell, signal);
+        const [{ mask, marker }, analysis, image] = await Promise.all([
+          ctx.nuclei.probs(slide, cell, signal),
+          slideAnalysis(slide),
+          slide.reader.readRegion(cell.region, 0, signal),
+        ]);
+        const hematoxylin = hematoxylinPlane(image, analysis.stain).data;
         const n = mask.width * mask.height;
         const rgb = Buffer.alloc(n * 3);
         for (let i = 0, j = 0; i < n; i++, j += 3) {
           rgb[j] = mask.data[i];
           rgb[j + 1] = marker.data[i];
+          rgb[j + 2] = Math.min(255, Math.round(hematoxylin[i] * PROBS_HEMATOXYLIN_STEPS_PER_OD));
         }
         // Lossless on purpose: a browser re-running post-processing must see the server's exact bytes.
         return sharp(rgb, { raw: { width: mask.width, height: mask.height, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer();

@@ -40,9 +40,18 @@ export interface ProbsTileRef {
   readonly core: Rect;
   /** The core plus halo, clipped to the slide: the area the PNG covers. */
   readonly region: Rect;
-  /** PNG of the probabilities over `region` (R = mask x 255, G = marker x 255). */
+  /**
+   * PNG over `region`: R = mask probability x 255, G = marker probability x 255, B = the
+   * slide's hematoxylin density in steps of 1 / {@link PROBS_HEMATOXYLIN_STEPS_PER_OD} OD.
+   */
   readonly url: string;
 }
+
+/**
+ * The /probs PNG's blue channel holds hematoxylin OD in steps of 0.02 (clipped at 5.1: nuclei
+ * of strongly stained slides pass 2.5 OD, so a finer step would clip them).
+ */
+export const PROBS_HEMATOXYLIN_STEPS_PER_OD = 50;
 
 /** `GET /slides/:id/probs?x=&y=&w=&h=`. */
 export interface ProbsListing {

@@ -6,9 +6,9 @@
  */
 import { computeMarkerCut, markerCutKey, type MarkerCut, type PostprocessParams } from '@nucleilens/pipeline/post';
 import type { NucleusInstance } from '@nucleilens/pipeline/measure';
-import { cropPlane, type ProbMapU8 } from '@nucleilens/pipeline/raster';
+import { cropPlane, type FloatImage, type ProbMapU8 } from '@nucleilens/pipeline/raster';
 import { ownedNuclei, type ComputeGrid } from '@nucleilens/pipeline/grid';
-import type { Rect } from './server-types.js';
+import { PROBS_HEMATOXYLIN_STEPS_PER_OD, type Rect } from './server-types.js';
 
 /** A compute tile's decoded probabilities over its region. */
 export interface ProbTile {
@@ -21,6 +21,8 @@ export interface ProbTile {
   readonly mask: ProbMapU8;
   /** Shape-marker probability x 255, same size. */
   readonly marker: ProbMapU8;
+  /** The slide's hematoxylin density (OD), same size, when the server sent it. */
+  readonly hematoxylin?: FloatImage;
 }
 
 /** Slide facts the ownership rule and the measurements need. */
@@ -34,30 +36,33 @@ export interface TileContext {
 }
 
 /**
- * Splits an RGBA (or RGB) pixel buffer of a probabilities PNG (R = mask x 255,
- * G = marker x 255) into the two maps.
+ * Splits an RGBA (or RGB) pixel buffer of a probabilities PNG (R = mask x 255, G = marker x
+ * 255, B = hematoxylin OD in steps of 1 / {@link PROBS_HEMATOXYLIN_STEPS_PER_OD}) into the
+ * three maps.
  * @param pixels width x height x `channels` uint8, row-major
  * @throws {RangeError} when the buffer length is not width x height x channels.
  * @example
- * const { mask, marker } = splitProbPixels(imageData.data, imageData.width, imageData.height, 4);
+ * const { mask, marker, hematoxylin } = splitProbPixels(imageData.data, imageData.width, imageData.height, 4);
  */
 export function splitProbPixels(
   pixels: Uint8Array | Uint8ClampedArray,
   width: number,
   height: number,
   channels: 3 | 4,
-): { mask: ProbMapU8; marker: ProbMapU8 } {
+): { mask: ProbMapU8; marker: ProbMapU8; hematoxylin: FloatImage } {
   const n = width * height;
   if (pixels.length !== n * channels) {
     throw new RangeError(`probability pixels: expected ${width}x${height}x${channels} = ${n * channels} bytes, got ${pixels.length}`);
   }
   const mask = new Uint8Array(n);
   const marker = new Uint8Array(n);
+  const hematoxylin = new Float32Array(n);
   for (let i = 0, j = 0; i < n; i++, j += channels) {
     mask[i] = pixels[j];
     marker[i] = pixels[j + 1];
+    hematoxylin[i] = pixels[j + 2] / PROBS_HEMATOXYLIN_STEPS_PER_OD;
   }
-  return { mask: { width, height, data: mask }, marker: { width, height, data: marker } };
+  return { mask: { width, height, data: mask }, marker: { width, height, data: marker }, hematoxylin: { width, height, data: hematoxylin } };
 }
 
 /** Intersection of two half-open rectangles, undefined when empty. */
@@ -121,6 +126,8 @@ export function tileNuclei(tile: ProbTile, params: PostprocessParams, ctx: TileC
   const whole = area.width === region.width && area.height === region.height;
   const mask = whole ? tile.mask : cropPlane(tile.mask, dx, dy, area.width, area.height);
   const marker = whole ? tile.marker : cropPlane(tile.marker, dx, dy, area.width, area.height);
+  const h = tile.hematoxylin;
+  const hematoxylin = h && (whole ? h : cropPlane(h, dx, dy, area.width, area.height));
   const cutKey = markerCutKey(params);
   const reused = markerCut !== undefined && markerCut.key === cutKey && markerCut.width === area.width && markerCut.height === area.height ? markerCut : undefined;
   const cut = reused ?? (cutKey !== undefined ? computeMarkerCut(mask, marker, params) : undefined);
@@ -134,6 +141,7 @@ export function tileNuclei(tile: ProbTile, params: PostprocessParams, ctx: TileC
     params,
     reuse: { markerCut: cut },
     ...(ctx.mpp !== undefined && ctx.mpp > 0 && { micronsPerPixel: ctx.mpp }),
+    ...(hematoxylin && { hematoxylin }),
   });
   return cut ? { instances, markerCut: cut } : { instances };
 }

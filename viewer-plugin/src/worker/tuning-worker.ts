@@ -76,8 +76,8 @@ async function decode(ref: ProbsTileRef): Promise<ProbTile> {
   if (!g) throw new Error('no 2d context in the worker');
   g.drawImage(bitmap, 0, 0);
   bitmap.close();
-  const { mask, marker } = splitProbPixels(g.getImageData(0, 0, width, height).data, width, height, 4);
-  return { col: ref.col, row: ref.row, core: ref.core, region: ref.region, mask, marker };
+  const { mask, marker, hematoxylin } = splitProbPixels(g.getImageData(0, 0, width, height).data, width, height, 4);
+  return { col: ref.col, row: ref.row, core: ref.core, region: ref.region, mask, marker, hematoxylin };
 }
 
 async function load(requestId: number, refs: readonly ProbsTileRef[]): Promise<void> {
