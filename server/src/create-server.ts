@@ -77,6 +77,8 @@ function createMetrics(ctx: () => ServerContext): ServerMetrics {
   gauge('nucleilens_prob_cache_bytes', 'Compressed bytes held by the probability cache.', () => engine().probs.bytes);
   gauge('nucleilens_nuclei_cache_hits_total', 'Post-processed compute tiles served from memory.', () => engine().nucleiCache.hits, 'counter');
   gauge('nucleilens_nuclei_cache_misses_total', 'Compute tiles post-processed for a parameter set.', () => engine().nucleiCache.misses, 'counter');
+  gauge('nucleilens_marker_cut_hits_total', "Post-processing runs that reused a tile's marker watershed (mask parameters changed only).", () => engine().markerCuts.hits, 'counter');
+  gauge('nucleilens_marker_cut_misses_total', 'Post-processing runs of the paper recipe that computed the marker watershed.', () => engine().markerCuts.misses, 'counter');
   gauge('nucleilens_compute_tiles_from_store_total', 'Compute tiles answered from a whole-slide run database.', () => engine().tilesFromStore, 'counter');
   return metrics;
 }

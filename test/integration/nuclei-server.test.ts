@@ -157,6 +157,26 @@ describe(`nuclei server over HTTP (${source.from})`, () => {
     assert.ok((await metric(main, 'nucleilens_prob_cache_hits_total')) > 0);
   });
 
+  test('with the paper recipe, a mask-threshold change reuses the marker watershed; a marker change does not', async () => {
+    const hits0 = await metric(main, 'nucleilens_marker_cut_hits_total');
+    const misses0 = await metric(main, 'nucleilens_marker_cut_misses_total');
+    await nuclei(main, 'tissue', 0, 0, 512, 512, '&recipe=paper&maskThreshold=0.3&markerThreshold=0.4');
+    const misses1 = await metric(main, 'nucleilens_marker_cut_misses_total');
+    assert.ok(misses1 > misses0, 'the first paper run computes the cut');
+    const reused = await nuclei(main, 'tissue', 0, 0, 512, 512, '&recipe=paper&maskThreshold=0.6&markerThreshold=0.4');
+    assert.ok((await metric(main, 'nucleilens_marker_cut_hits_total')) > hits0, 'a mask change reuses it');
+    assert.equal(await metric(main, 'nucleilens_marker_cut_misses_total'), misses1);
+    await nuclei(main, 'tissue', 0, 0, 512, 512, '&recipe=paper&maskThreshold=0.6&markerThreshold=0.7');
+    assert.ok((await metric(main, 'nucleilens_marker_cut_misses_total')) > misses1, 'a marker change computes a new cut');
+    // What the reused cut gave is what a fresh server computes for the same parameters.
+    const fresh = await start();
+    try {
+      assert.deepEqual(await nuclei(fresh, 'tissue', 0, 0, 512, 512, '&recipe=paper&maskThreshold=0.6&markerThreshold=0.4'), reused);
+    } finally {
+      await stop(fresh);
+    }
+  });
+
   test('a browser re-running post-processing on /probs gets the /nuclei answer, hematoxylin within its 0.02 OD steps', async () => {
     const rect = { x: 300, y: 200, width: 300, height: 200 };
     const listing = await getJson<{ tile: number; halo: number; tiles: { col: number; row: number; core: Rect; region: Rect; url: string }[] }>(

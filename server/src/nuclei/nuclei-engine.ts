@@ -95,6 +95,8 @@ export interface EngineStats {
   readonly queue: QueueStats;
   readonly probs: ProbCacheStats;
   readonly nucleiCache: { hits: number; misses: number; bytes: number };
+  /** Marker cuts: a hit is a threshold change that skipped the tile's marker watershed. */
+  readonly markerCuts: { hits: number; misses: number; bytes: number };
   /** Compute tiles run through the network since start. */
   readonly tilesInferred: number;
   /** Compute tiles answered from a run's database. */
@@ -380,10 +382,12 @@ export class NucleiEngine {
 
   stats(): EngineStats {
     const n = this.nucleiCache.stats();
+    const c = this.markerCuts.stats();
     return {
       queue: this.loading?.queue.stats() ?? { queued: 0, running: 0, coalesced: 0, dropped: 0, refused: 0, completed: 0, failed: 0 },
       probs: this.probCache.stats(),
       nucleiCache: { hits: n.hits, misses: n.misses, bytes: n.bytes },
+      markerCuts: { hits: c.hits, misses: c.misses, bytes: c.bytes },
       tilesInferred: this.tilesInferred,
       tilesFromStore: this.tilesFromStore,
     };
