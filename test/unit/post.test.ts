@@ -203,3 +203,19 @@ test('postprocess validates its parameters and shapes', () => {
   const empty = postprocess(p, p, DEFAULT_PARAMS);
   assert.deepEqual([...empty.data], [0, 0]);
 });
+
+test('paper recipe: where grown objects meet, the later one in MATLAB bwlabel (column-major) order wins', () => {
+  // A (row 1, x 2..4) comes first in raster order, B (row 3, x 0..2) first in column order;
+  // both grow into pixel (2, 2). The authors' loop dilates label after label in bwlabel order,
+  // each overwriting the earlier: A, the later one there, keeps the pixel.
+  const rows = ['......', '..###.', '......', '###...', '......'];
+  const mask = { width: 6, height: 5, data: Uint8Array.from(rows.join(''), (c) => (c === '#' ? 255 : 0)) };
+  const marker = { width: 6, height: 5, data: new Uint8Array(30) };
+  const params: PostprocessParams = { ...PAPER_PARAMS, minNucleusArea: 0, minMarkerArea: 0, maxHoleArea: 0, dilateRadius: 1 };
+  const labels = postprocess(mask, marker, params).data;
+  const a = labels[1 * 6 + 3];
+  const b = labels[3 * 6 + 1];
+  assert.deepEqual([a, b], [1, 2], 'ids stay in raster order');
+  assert.equal(labels[2 * 6 + 2], a);
+  assert.equal(labels[2 * 6 + 1], b, 'an uncontested pixel goes to its only neighbour');
+});

@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import type { BinaryMask, LabelImage, ProbMap } from '../raster/types.js';
 import { thresholdProb } from '../raster/create.js';
-import { countComponents, connectedComponents } from './connected-components.js';
+import { countComponents, type CountedLabels } from './connected-components.js';
 import { dilateLabels } from './dilate-labels.js';
 import { buildElevation } from './elevation.js';
 import type { PaperPostprocessParams, PostprocessParams } from './postprocess-params.js';
@@ -87,6 +87,37 @@ function fillSmallBackground(mask: BinaryMask, maxArea: number): BinaryMask {
 }
 
 /**
+ * Grows the labels by the disk as the authors' loop does: label after label in MATLAB
+ * `bwlabel` order (column-major order of each object's first pixel), each overwriting the
+ * earlier ones, so where two grown objects meet, the later one in that order wins. That is
+ * a grey-level dilation of the labels' column-major ranks; the output keeps `labels`' ids.
+ */
+function dilateInMatlabOrder(labels: CountedLabels, radius: number): LabelImage {
+  const { width, height, data } = labels.labels;
+  if (radius === 0 || labels.count === 0) return dilateLabels(labels.labels, radius, { overlap: 'max' });
+  // Each object's first pixel in column-major order: smallest x * height + y.
+  const first = new Float64Array(labels.count + 1).fill(Infinity);
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i++) {
+      const v = data[i];
+      if (v !== 0 && x * height + y < first[v]) first[v] = x * height + y;
+    }
+  }
+  const byColumn = Array.from({ length: labels.count }, (_, k) => k + 1).sort((a, b) => first[a] - first[b]);
+  const rankOf = new Int32Array(labels.count + 1);
+  const idOfRank = new Int32Array(labels.count + 1);
+  byColumn.forEach((id, k) => {
+    rankOf[id] = k + 1;
+    idOfRank[k + 1] = id;
+  });
+  const ranks = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) ranks[i] = rankOf[data[i]];
+  const grown = dilateLabels({ width, height, data: ranks }, radius, { overlap: 'max' }).data;
+  for (let i = 0; i < grown.length; i++) grown[i] = idOfRank[grown[i]];
+  return { width, height, data: grown };
+}
+
+/**
  * Rahmon et al.'s MATLAB post-processing, step for step as their released script does it
  * (github.com/CIVA-Lab/USE-Net, Postprocessing/postProcessing.m; Rahmon et al., "Extending
  * U-Net Network for Improved Nuclei Instance Segmentation Accuracy in Histopathology
@@ -100,7 +131,8 @@ function fillSmallBackground(mask: BinaryMask, maxArea: number): BinaryMask {
  * 4. fill background pieces under `maxHoleArea` (8-connected, including pieces at the
  *    border: `1 - bwareaopen(1 - mask, n)`);
  * 5. label 8-connected (`bwlabel`) and dilate every label by the disk, each label in turn
- *    overwriting earlier ones, which is a grey-level dilation (overlap `'max'`).
+ *    overwriting earlier ones in `bwlabel`'s column-major order (a grey-level dilation of
+ *    the labels' column-major ranks).
  * Inputs are already validated by {@link postprocess}, including that `markerCut`, when
  * given, is step 2's result for these maps and parameters.
  * @returns labels 1..N (raster order), Int32.
@@ -118,5 +150,5 @@ export function postprocessPaper(mask: ProbMap, marker: ProbMap, params: PaperPo
   // under the bound is under it too, and dropping small objects before cutting changes nothing.
   const cleaned = removeSmallObjects(maskBin, params.minNucleusArea, 8);
   const filled = fillSmallBackground(cleaned, params.maxHoleArea);
-  return dilateLabels(connectedComponents(filled, 8), params.dilateRadius, { overlap: 'max' });
+  return dilateInMatlabOrder(countComponents(filled, 8), params.dilateRadius);
 }
