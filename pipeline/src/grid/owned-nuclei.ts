@@ -1,12 +1,14 @@
 /**
- * One compute tile from its probability maps to the nuclei it owns: post-processing,
- * measurement of the owner's candidates only, then the exact ownership rule. The server's
- * `/nuclei` and the viewer's live preview both run this, so they agree by construction.
+ * One compute tile from its probability maps to the nuclei it owns: post-processing (reusing
+ * the marker stage of an earlier run when it fits), then measurement of the nuclei the
+ * ownership rule keeps. The server's `/nuclei` and the viewer's live preview both run this,
+ * so they agree by construction.
  * Browser-safe: no Node built-ins.
  */
 import { ShapeError } from '../errors/index.js';
 import type { FloatImage, LabelImage, ProbMap } from '../raster/types.js';
-import { postprocess, type PostprocessReuse } from '../post/postprocess.js';
+import { computeMarkerCut, postprocess } from '../post/postprocess.js';
+import { markerCutKey, type MarkerCut } from '../post/recipe-paper.js';
 import type { PostprocessParams } from '../post/postprocess-params.js';
 import { measureNuclei } from '../measure/measure-nuclei.js';
 import type { NucleusInstance } from '../measure/types.js';
@@ -25,8 +27,11 @@ export interface OwnedNucleiInput {
   /** Shape-marker probability over `cell.region`. */
   readonly marker: ProbMap;
   readonly params: PostprocessParams;
-  /** Stages of an earlier run over the same maps (`postprocess`'s `reuse`). */
-  readonly reuse?: PostprocessReuse;
+  /**
+   * The `markerCut` an earlier run returned for the same maps; reused when it was made with
+   * these marker parameters, recomputed otherwise.
+   */
+  readonly markerCut?: MarkerCut;
   /** Microns per level-0 px, for the µm measurements. */
   readonly micronsPerPixel?: number;
   /** Hematoxylin density per pixel over `cell.region` (OD units), for the nuclei's mean. */
@@ -39,12 +44,14 @@ export interface OwnedNuclei {
   readonly instances: NucleusInstance[];
   /** Over `cell.region`: every instance's label, owned or not (an instance's `id` is its label). */
   readonly labels: LabelImage;
+  /** The marker stage this run used, to pass back next time; undefined when the recipe has none. */
+  readonly markerCut?: MarkerCut;
 }
 
 /**
  * The nuclei `input.cell` owns under `input.params`.
  * @throws {ShapeError} when the maps differ in size or do not cover the region;
- *   {@link InvalidArgumentError} for bad parameters or a stale reused stage.
+ *   {@link InvalidArgumentError} for bad parameters.
  * @example
  * const { instances } = ownedNuclei({ grid, cell, mask, marker, params: PAPER_PARAMS, micronsPerPixel: 0.25 });
  */
@@ -54,7 +61,12 @@ export function ownedNuclei(input: OwnedNucleiInput): OwnedNuclei {
   if (input.mask.width !== region.width || input.mask.height !== region.height) {
     throw new ShapeError(`tile ${cell.col}_${cell.row}: maps are ${input.mask.width}x${input.mask.height}, its region is ${region.width}x${region.height}`);
   }
-  const labels = postprocess(input.mask, input.marker, input.params, input.reuse);
+  const { mask, marker, params } = input;
+  const key = markerCutKey(params);
+  const given = input.markerCut;
+  const fits = given !== undefined && given.key === key && given.width === mask.width && given.height === mask.height;
+  const markerCut = fits ? given : key !== undefined ? computeMarkerCut(mask, marker, params) : undefined;
+  const labels = postprocess(mask, marker, params, { markerCut });
   // Judged before outlines are traced: about a third of a tile's nuclei lie in its halo.
   const instances = measureNuclei(labels, {
     offset: { x: region.x, y: region.y },
@@ -62,5 +74,5 @@ export function ownedNuclei(input: OwnedNucleiInput): OwnedNuclei {
     ...(input.hematoxylin && { hematoxylin: input.hematoxylin }),
     select: (n) => cellOwns(grid, cell, n),
   });
-  return { instances, labels };
+  return markerCut ? { instances, labels, markerCut } : { instances, labels };
 }

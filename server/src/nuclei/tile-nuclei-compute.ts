@@ -4,8 +4,6 @@
  * main thread or in a post-processing worker.
  */
 import {
-  computeMarkerCut,
-  markerCutKey,
   ownedNuclei,
   type ComputeCell,
   type ComputeGrid,
@@ -31,7 +29,7 @@ export interface TileNucleiInput {
   readonly params: PostprocessParams;
   /** Microns per level-0 px, when known. */
   readonly mpp?: number;
-  /** The tile's marker stage from an earlier run; used when its key matches `params`. */
+  /** The tile's marker stage from an earlier run; reused when it fits `params`. */
   readonly markerCut?: MarkerCut;
 }
 
@@ -50,20 +48,18 @@ export interface TileNucleiOutput {
  * const { instances } = computeTileNuclei({ grid, cell, mask, marker, image, stain, params, mpp: 0.25 });
  */
 export function computeTileNuclei(input: TileNucleiInput): TileNucleiOutput {
-  const { params, mpp } = input;
-  const key = markerCutKey(params);
-  const given = input.markerCut !== undefined && input.markerCut.key === key ? input.markerCut : undefined;
-  const markerCut = given ?? (key !== undefined ? computeMarkerCut(input.mask, input.marker, params) : undefined);
+  const { mpp } = input;
   const owned = ownedNuclei({
     grid: input.grid,
     cell: input.cell,
     mask: input.mask,
     marker: input.marker,
-    params,
-    reuse: { markerCut },
+    params: input.params,
+    ...(input.markerCut && { markerCut: input.markerCut }),
     ...(mpp !== undefined && mpp > 0 && { micronsPerPixel: mpp }),
   });
-  // Colour only for the owned nuclei: the stain decomposition is the costly part.
+  // Colour only for the owned nuclei: their pixels are all withColour reads.
   const instances = withColour(owned.instances, owned.labels, input.image, input.stain);
-  return given || !markerCut ? { instances } : { instances, markerCut };
+  const computed = owned.markerCut !== undefined && owned.markerCut !== input.markerCut;
+  return computed ? { instances, markerCut: owned.markerCut } : { instances };
 }

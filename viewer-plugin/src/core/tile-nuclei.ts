@@ -4,7 +4,7 @@
  * preview shows what the server will answer for the same parameters. DOM-free; runs in
  * the tuning Web Worker and in Node tests.
  */
-import { computeMarkerCut, markerCutKey, type MarkerCut, type PostprocessParams } from '@nucleilens/pipeline/post';
+import type { MarkerCut, PostprocessParams } from '@nucleilens/pipeline/post';
 import type { NucleusInstance } from '@nucleilens/pipeline/measure';
 import { cropPlane, type FloatImage, type ProbMapU8 } from '@nucleilens/pipeline/raster';
 import { ownedNuclei, type ComputeGrid } from '@nucleilens/pipeline/grid';
@@ -128,20 +128,17 @@ export function tileNuclei(tile: ProbTile, params: PostprocessParams, ctx: TileC
   const marker = whole ? tile.marker : cropPlane(tile.marker, dx, dy, area.width, area.height);
   const h = tile.hematoxylin;
   const hematoxylin = h && (whole ? h : cropPlane(h, dx, dy, area.width, area.height));
-  const cutKey = markerCutKey(params);
-  const reused = markerCut !== undefined && markerCut.key === cutKey && markerCut.width === area.width && markerCut.height === area.height ? markerCut : undefined;
-  const cut = reused ?? (cutKey !== undefined ? computeMarkerCut(mask, marker, params) : undefined);
   // The window's edges inside the slide count as halo edges: the pipeline's ownership rule
   // applied to the tile with `area` as its region.
-  const { instances } = ownedNuclei({
+  const run = ownedNuclei({
     grid: ctx.grid,
     cell: { col: tile.col, row: tile.row, core: tile.core, region: area },
     mask,
     marker,
     params,
-    reuse: { markerCut: cut },
+    ...(markerCut && { markerCut }),
     ...(ctx.mpp !== undefined && ctx.mpp > 0 && { micronsPerPixel: ctx.mpp }),
     ...(hematoxylin && { hematoxylin }),
   });
-  return cut ? { instances, markerCut: cut } : { instances };
+  return run.markerCut ? { instances: run.instances, markerCut: run.markerCut } : { instances: run.instances };
 }
