@@ -34,6 +34,7 @@ import {
   type UsenetModel,
 } from '@nucleilens/pipeline';
 import { summarize, type Timing } from './timing.js';
+import { runMain } from './run-main.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const IMAGE = join(REPO_ROOT, '../shared/data/monuseg/test/images/TCGA-2Z-A9J9-01A-01-TS1.png');
@@ -179,10 +180,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

@@ -32,6 +32,7 @@ import {
 import { measureNuclei, type MeasureOptions, type NucleusInstance } from '@nucleilens/pipeline/measure';
 import { PAPER_PARAMS, postprocess } from '@nucleilens/pipeline/post';
 import { summarize } from './timing.js';
+import { runMain } from './run-main.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MONUSEG = join(REPO_ROOT, '../shared/data/monuseg');
@@ -156,12 +157,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

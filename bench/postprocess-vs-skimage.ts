@@ -19,6 +19,7 @@ import { parseAnnotationXml, rasterizePolygons, readProbMapU8, type LabelImage, 
 import { evaluate } from '@nucleilens/pipeline/evaluate';
 import { DEFAULT_PARAMS, PAPER_PARAMS, postprocess, type PostprocessParams } from '@nucleilens/pipeline/post';
 import { summarize, type Timing } from './timing.js';
+import { runMain } from './run-main.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MONUSEG = join(REPO_ROOT, '../shared/data/monuseg');
@@ -100,12 +101,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  },
-);
+runMain(main);
