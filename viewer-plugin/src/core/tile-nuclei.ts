@@ -111,34 +111,57 @@ export interface TileRun {
  * const { instances } = tileNuclei(tile, { ...DEFAULT_PARAMS, maskThreshold: 0.4 }, { grid: computeGrid(2048, 1536, 512, 64) });
  */
 export function tileNuclei(tile: ProbTile, params: PostprocessParams, ctx: TileContext, window?: Rect, markerCut?: MarkerCut): TileRun {
+  const area = window ? tileWindow(tile, window) : checkedTile(tile);
+  // The window's edges inside the slide count as halo edges: the pipeline's ownership rule
+  // applied to the tile with the window as its region.
+  const run = ownedNuclei({
+    grid: ctx.grid,
+    cell: { col: area.col, row: area.row, core: area.core, region: area.region },
+    mask: area.mask,
+    marker: area.marker,
+    params,
+    ...(markerCut && { markerCut }),
+    ...(ctx.mpp !== undefined && ctx.mpp > 0 && { micronsPerPixel: ctx.mpp }),
+    ...(area.hematoxylin && { hematoxylin: area.hematoxylin }),
+  });
+  return run.markerCut ? { instances: run.instances, markerCut: run.markerCut } : { instances: run.instances };
+}
+
+function checkedTile(tile: ProbTile): ProbTile {
   const { region } = tile;
   if (tile.mask.width !== region.width || tile.mask.height !== region.height) {
     throw new RangeError(
       `tile ${tile.col}_${tile.row}: maps are ${tile.mask.width}x${tile.mask.height}, region is ${region.width}x${region.height}`,
     );
   }
-  const area = window ?? region;
-  const dx = area.x - region.x;
-  const dy = area.y - region.y;
-  if (dx < 0 || dy < 0 || dx + area.width > region.width || dy + area.height > region.height) {
-    throw new RangeError(`tile ${tile.col}_${tile.row}: window ${JSON.stringify(area)} is not inside region ${JSON.stringify(region)}`);
+  return tile;
+}
+
+/**
+ * The tile cut down to `window` (maps cropped, `region` = the window): what
+ * {@link tileNuclei} post-processes. A worker keeps it while the view stays, so slider steps
+ * crop nothing.
+ * @throws {RangeError} when the maps do not match the region or the window is not inside it.
+ * @example
+ * const part = tileWindow(tile, previewWindow(tile, view, halo)!);
+ */
+export function tileWindow(tile: ProbTile, window: Rect): ProbTile {
+  const { region } = checkedTile(tile);
+  const dx = window.x - region.x;
+  const dy = window.y - region.y;
+  if (dx < 0 || dy < 0 || dx + window.width > region.width || dy + window.height > region.height) {
+    throw new RangeError(`tile ${tile.col}_${tile.row}: window ${JSON.stringify(window)} is not inside region ${JSON.stringify(region)}`);
   }
-  const whole = area.width === region.width && area.height === region.height;
-  const mask = whole ? tile.mask : cropPlane(tile.mask, dx, dy, area.width, area.height);
-  const marker = whole ? tile.marker : cropPlane(tile.marker, dx, dy, area.width, area.height);
+  if (window.width === region.width && window.height === region.height) return tile;
+  const { width, height } = window;
   const h = tile.hematoxylin;
-  const hematoxylin = h && (whole ? h : cropPlane(h, dx, dy, area.width, area.height));
-  // The window's edges inside the slide count as halo edges: the pipeline's ownership rule
-  // applied to the tile with `area` as its region.
-  const run = ownedNuclei({
-    grid: ctx.grid,
-    cell: { col: tile.col, row: tile.row, core: tile.core, region: area },
-    mask,
-    marker,
-    params,
-    ...(markerCut && { markerCut }),
-    ...(ctx.mpp !== undefined && ctx.mpp > 0 && { micronsPerPixel: ctx.mpp }),
-    ...(hematoxylin && { hematoxylin }),
-  });
-  return run.markerCut ? { instances: run.instances, markerCut: run.markerCut } : { instances: run.instances };
+  return {
+    col: tile.col,
+    row: tile.row,
+    core: tile.core,
+    region: window,
+    mask: cropPlane(tile.mask, dx, dy, width, height),
+    marker: cropPlane(tile.marker, dx, dy, width, height),
+    ...(h && { hematoxylin: cropPlane(h, dx, dy, width, height) }),
+  };
 }

@@ -9,7 +9,7 @@
  * every tile result reflects a recent position and none waits for a stale request to end.
  */
 import { cellKey } from '../core/compute-grid.js';
-import { previewWindow, splitProbPixels, tileNuclei, type ProbTile, type TileContext } from '../core/tile-nuclei.js';
+import { previewWindow, splitProbPixels, tileNuclei, tileWindow, type ProbTile, type TileContext } from '../core/tile-nuclei.js';
 import type { ProbsTileRef, Rect } from '../core/server-types.js';
 import { packNuclei, type PackedNuclei } from '../core/nucleus-record.js';
 import type { MarkerCut, PostprocessParams } from '@nucleilens/pipeline/post';
@@ -25,8 +25,8 @@ let ctx: TileContext | undefined;
 let maxTiles = 64;
 /** Insertion order doubles as recency order (entries are re-inserted on use). */
 const tiles = new Map<string, ProbTile>();
-/** Per tile, the marker stage of its last run and the window it was computed over. */
-const cuts = new Map<string, { readonly window: Rect; readonly cut: MarkerCut }>();
+/** Per tile, the window of its last run (cropped maps) and that run's marker stage. */
+const windows = new Map<string, { readonly window: Rect; readonly part: ProbTile; cut?: MarkerCut }>();
 
 function remember(key: string, tile: ProbTile): void {
   tiles.delete(key);
@@ -34,18 +34,21 @@ function remember(key: string, tile: ProbTile): void {
   while (tiles.size > maxTiles) {
     const oldest = tiles.keys().next().value as string;
     tiles.delete(oldest);
-    cuts.delete(oldest);
+    windows.delete(oldest);
   }
 }
 
 const sameRect = (a: Rect, b: Rect): boolean => a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
 
-/** The tile's nuclei in `window`, keeping the marker stage for the next slider step. */
+/** The tile's nuclei in `window`, keeping the cropped maps and the marker stage for the next slider step. */
 function runTile(key: string, tile: ProbTile, params: PostprocessParams, context: TileContext, window: Rect): PackedNuclei {
-  const kept = cuts.get(key);
-  const run = tileNuclei(tile, params, context, window, kept && sameRect(kept.window, window) ? kept.cut : undefined);
-  if (run.markerCut) cuts.set(key, { window, cut: run.markerCut });
-  else cuts.delete(key);
+  let kept = windows.get(key);
+  if (!kept || !sameRect(kept.window, window)) {
+    kept = { window, part: tileWindow(tile, window) };
+    windows.set(key, kept);
+  }
+  const run = tileNuclei(kept.part, params, context, undefined, kept.cut);
+  kept.cut = run.markerCut;
   return packNuclei(run.instances, context.idNamespace ?? '');
 }
 
@@ -163,7 +166,7 @@ scope.onmessage = (ev) => {
       ctx = msg.ctx;
       maxTiles = msg.maxTiles;
       tiles.clear();
-      cuts.clear();
+      windows.clear();
       doneFor.clear();
       return;
     case 'load':
