@@ -235,16 +235,27 @@ test('a slider drag re-counts in the browser with no request to the server; rele
     await page.mouse.move(xAt(v), box.y + box.height / 2, { steps: 4 });
     await page.waitForTimeout(50);
   }
-  const during = await until(
-    'the preview to settle during the drag',
-    (s) => s.previewParams !== undefined && Number(s.previewParams.minNucleusArea) > 200 && s.pending === 0,
+  // The slider may deliver its last input after the mouse moves return, and the count is read
+  // from the scene, which is rebuilt at the next frame: wait for the preview of the value the
+  // slider holds, then for the overlay to be idle, before reading it.
+  const dragValue = Number(await slider.inputValue());
+  assert.ok(dragValue > 200, `the drag moved the slider past 200 (${dragValue})`);
+  await until(
+    'the preview of the dragged value to settle',
+    (s) => s.previewParams !== undefined && Number(s.previewParams.minNucleusArea) === dragValue && s.pending === 0,
   );
+  await whenIdle();
+  const during = await settledState();
+  assert.equal(Number(during.previewParams?.minNucleusArea), dragValue, 'still previewing the dragged value');
   const duringRequests = server.requests.slice(requestsBefore);
   assert.deepEqual(duringRequests, [], 'no request reaches the server while the slider moves');
   assert.notEqual(during.count, before.count, `the count follows the slider (${before.count} -> ${during.count})`);
   await page.screenshot({ path: join(ARTIFACTS, 'slider-drag-preview.png') });
   await page.mouse.up();
-  const committed = await until('the server answer after release', (s) => s.previewParams === undefined && Number(s.params.minNucleusArea) > 200 && s.pending === 0);
+  const committed = await until(
+    'the server answer after release',
+    (s) => s.previewParams === undefined && Number(s.params.minNucleusArea) === dragValue && s.pending === 0,
+  );
   await whenIdle();
   assert.ok(server.requests.length > requestsBefore, 'release asks the server');
   const settled = await settledState();
