@@ -8,10 +8,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { InvalidArgumentError, readProbMapU8, type ProbMapU8 } from '@nucleilens/pipeline';
-import { PAPER_PARAMS, DEFAULT_PARAMS, computeMarkerCut, markerCutKey, postprocess, type PostprocessParams } from '@nucleilens/pipeline/post';
+import { InvalidArgumentError, readProbMapU8, type ProbMap, type ProbMapU8 } from '@nucleilens/pipeline';
+import {
+  PAPER_PARAMS,
+  DEFAULT_PARAMS,
+  computeMarkerCut,
+  connectedComponents,
+  markerCutKey,
+  postprocess,
+  removeSmallObjects,
+  type PaperPostprocessParams,
+  type PostprocessParams,
+} from '@nucleilens/pipeline/post';
 import { measureNuclei } from '@nucleilens/pipeline/measure';
-import { cropPlane } from '@nucleilens/pipeline/raster';
+import { cropPlane, thresholdProb } from '@nucleilens/pipeline/raster';
 import { cellAt, cellOwns, computeGrid, ownedNuclei, type ComputeCell, type ComputeGrid } from '@nucleilens/pipeline/grid';
 import { mulberry32 } from '@nucleilens/server';
 
@@ -69,6 +79,64 @@ test('postprocess with a reused marker cut equals a fresh run, for every mask th
   assertReuseMatches(mask, marker, PAPER_PARAMS, [0.05, 0.1, 0.3, 0.5, 0.8]);
   assertReuseMatches(mask, marker, { ...PAPER_PARAMS, elevation: 'inverted-mask', dilateRadius: 0 }, [0.2, 0.6]);
   assertReuseMatches(mask, marker, { ...PAPER_PARAMS, elevation: 'marker-distance' }, [0.2, 0.6]);
+});
+
+/**
+ * The paper recipe without dilation the way the authors' script reads, one whole-image
+ * pixel pass per step with the public stages: threshold, clear the cut lines, drop small
+ * objects, fill small 8-connected background pieces (border or not), label 8-connected.
+ * The recipe itself does steps 3 to 5 on runs; this is what it must equal.
+ */
+function paperStepByStep(mask: ProbMap, marker: ProbMap, params: PaperPostprocessParams): Int32Array {
+  const cut = thresholdProb(mask, params.maskThreshold);
+  const lines = computeMarkerCut(mask, marker, params)?.lines ?? [];
+  for (const i of lines) cut.data[i] = 0;
+  const cleaned = removeSmallObjects(cut, params.minNucleusArea, 8);
+  const background = { ...cleaned, data: cleaned.data.map((v) => 1 - v) };
+  const bigBackground = removeSmallObjects(background, params.maxHoleArea, 8);
+  const filled = { ...cleaned, data: bigBackground.data.map((v) => 1 - v) };
+  return connectedComponents(filled, 8).data;
+}
+
+test('paper recipe on runs equals the step-by-step pixel passes, for byte and float maps', () => {
+  const { mask, marker } = syntheticMaps(150, 110, 21);
+  const floatMask: ProbMap = { width: mask.width, height: mask.height, data: Float32Array.from(mask.data, (v) => v / 255) };
+  const floatMarker: ProbMap = { width: mask.width, height: mask.height, data: Float32Array.from(marker.data, (v) => v / 255) };
+  let objects = 0;
+  for (const maskThreshold of [0.05, 0.2, 0.5, 0.9]) {
+    // Big hole and object bounds make pieces at the border and between nuclei count.
+    for (const [minNucleusArea, maxHoleArea] of [[50, 100], [0, 0], [200, 2000]]) {
+      const params: PaperPostprocessParams = { ...PAPER_PARAMS, maskThreshold, minNucleusArea, maxHoleArea, dilateRadius: 0 };
+      const expected = paperStepByStep(mask, marker, params);
+      const what = `threshold ${maskThreshold}, objects >= ${minNucleusArea}, holes < ${maxHoleArea}`;
+      assert.deepEqual(postprocess(mask, marker, params).data, expected, `bytes: ${what}`);
+      // Float32(51 / 255) lies just above 0.2: float maps are compared with their own passes.
+      assert.deepEqual(postprocess(floatMask, floatMarker, params).data, paperStepByStep(floatMask, floatMarker, params), `floats: ${what}`);
+      objects += Math.max(...expected);
+    }
+  }
+  assert.ok(objects > 100, `the maps hold objects at these thresholds (${objects})`);
+});
+
+test('a label buffer receives the paper recipe labels; a short one, or dilation, allocates', () => {
+  const { mask, marker } = syntheticMaps(90, 70, 8);
+  const params: PaperPostprocessParams = { ...PAPER_PARAMS, maskThreshold: 0.3, dilateRadius: 0 };
+  const markerCut = computeMarkerCut(mask, marker, params);
+  const fresh = postprocess(mask, marker, params);
+  const labelBuffer = new Int32Array(90 * 70 + 17).fill(-5);
+  for (const t of [0.3, 0.6, 0.3]) {
+    const got = postprocess(mask, marker, { ...params, maskThreshold: t }, { markerCut, labelBuffer });
+    assert.equal(got.data.buffer, labelBuffer.buffer, 'written into the buffer');
+    assert.equal(got.data.length, 90 * 70);
+    assert.deepEqual(got.data, postprocess(mask, marker, { ...params, maskThreshold: t }).data, `threshold ${t}: old contents never leak`);
+  }
+  assert.deepEqual(labelBuffer.subarray(0, 90 * 70), fresh.data);
+  assert.equal(labelBuffer[90 * 70], -5, 'elements past width x height untouched');
+  const short = new Int32Array(90 * 70 - 1);
+  assert.notEqual(postprocess(mask, marker, params, { labelBuffer: short }).data.buffer, short.buffer);
+  const grown = postprocess(mask, marker, PAPER_PARAMS, { labelBuffer });
+  assert.notEqual(grown.data.buffer, labelBuffer.buffer);
+  assert.deepEqual(grown.data, postprocess(mask, marker, PAPER_PARAMS).data);
 });
 
 test('marker cut keys: only mask-independent stages, and a stale cut is refused', () => {

@@ -58,6 +58,31 @@ test('connected components: a diagonal pair is one object with 8-connectivity, t
   assert.throws(() => connectedComponents({ width: 2, height: 2, data: new Uint8Array(3) }), ShapeError);
 });
 
+test('components never wrap from the right edge of a row to the left edge of the next', () => {
+  const touching = maskOf(['....##', '##....', '......', '.....#', '......', '#.....']);
+  for (const connectivity of [4, 8] as const) {
+    assert.deepEqual(
+      Array.from(connectedComponents(touching, connectivity).data),
+      [0, 0, 0, 0, 1, 1, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0],
+      `connectivity ${connectivity}`,
+    );
+  }
+  // The paper recipe labels on runs it merges and complements: the same edges must hold.
+  const prob = { width: 6, height: 6, data: Uint8Array.from(touching.data, (v) => v * 255) };
+  const blank = { width: 6, height: 6, data: new Uint8Array(36) };
+  const labels = postprocess(prob, blank, { ...PAPER_PARAMS, minNucleusArea: 0, maxHoleArea: 0, dilateRadius: 0 });
+  assert.deepEqual(labels.data, connectedComponents(touching, 8).data);
+  // A one-pixel background piece at the right edge, next to foreground that starts the next row.
+  const pocket = maskOf(['#####.', '######', '######']);
+  const filled = postprocess({ ...prob, height: 3, data: Uint8Array.from(pocket.data, (v) => v * 255) }, { ...blank, height: 3, data: new Uint8Array(18) }, {
+    ...PAPER_PARAMS,
+    minNucleusArea: 0,
+    maxHoleArea: 2,
+    dilateRadius: 0,
+  });
+  assert.deepEqual(Array.from(filled.data), new Array(18).fill(1));
+});
+
 test('removeSmallObjects keeps objects of exactly minSize and drops smaller ones', () => {
   const m = maskOf(['##..#', '##..#', '.....', '#....']);
   assert.deepEqual([...removeSmallObjects(m, 2).data], [1, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);

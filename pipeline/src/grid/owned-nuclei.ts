@@ -32,6 +32,11 @@ export interface OwnedNucleiInput {
    * these marker parameters, recomputed otherwise.
    */
   readonly markerCut?: MarkerCut;
+  /**
+   * Memory the label image may be written into ({@link PostprocessReuse.labelBuffer}); the
+   * returned `labels` are then valid until the buffer is written again.
+   */
+  readonly labelBuffer?: Int32Array;
   /** Microns per level-0 px, for the µm measurements. */
   readonly micronsPerPixel?: number;
   /** Hematoxylin density per pixel over `cell.region` (OD units), for the nuclei's mean. */
@@ -66,7 +71,7 @@ export function ownedNuclei(input: OwnedNucleiInput): OwnedNuclei {
   const given = input.markerCut;
   const fits = given !== undefined && given.key === key && given.width === mask.width && given.height === mask.height;
   const markerCut = fits ? given : key !== undefined ? computeMarkerCut(mask, marker, params) : undefined;
-  const labels = postprocess(mask, marker, params, { markerCut });
+  const labels = postprocess(mask, marker, params, { markerCut, ...(input.labelBuffer && { labelBuffer: input.labelBuffer }) });
   // Judged before outlines are traced: about a third of a tile's nuclei lie in its halo.
   const instances = measureNuclei(labels, {
     offset: { x: region.x, y: region.y },

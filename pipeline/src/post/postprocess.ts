@@ -9,10 +9,18 @@ import { validatePostprocessParams, type PostprocessParams } from './postprocess
 import { postprocessDefault } from './recipe-default.js';
 import { markerCutKey, paperMarkerCut, postprocessPaper, type MarkerCut } from './recipe-paper.js';
 
-/** Stages computed by an earlier run over the same maps, for {@link postprocess} to skip. */
+/** What an earlier run leaves for {@link postprocess} to reuse: a stage it skips, memory it writes into. */
 export interface PostprocessReuse {
   /** The paper recipe's marker stage, from {@link computeMarkerCut} (or a run with the same {@link markerCutKey}). */
   readonly markerCut?: MarkerCut;
+  /**
+   * Memory for the label image, for a caller that runs many times (a tuning worker): the
+   * paper recipe without dilation writes its labels into the first width x height elements
+   * when the buffer holds that many, and the returned image is a view of it, valid until the
+   * buffer is written again. Other recipes allocate. In browsers a fresh multi-megabyte typed
+   * array costs several milliseconds, a tenth of a slider step.
+   */
+  readonly labelBuffer?: Int32Array;
 }
 
 function checkInputs(mask: ProbMap, marker: ProbMap, params: PostprocessParams): void {
@@ -57,7 +65,7 @@ function checkReuse(mask: ProbMap, params: PostprocessParams, reuse: Postprocess
  * @param params a validated recipe; see {@link PostprocessParams}.
  * @param reuse stages of an earlier run over the same maps (see {@link computeMarkerCut});
  *   the result is the same as without them.
- * @returns a new Int32 label image, ids 1..N, 0 = background.
+ * @returns an Int32 label image, ids 1..N, 0 = background: new, or a view of `reuse.labelBuffer`.
  * @throws {ShapeError} when the maps differ in size or their data lengths are wrong.
  * @throws {InvalidArgumentError} for an unknown recipe, an out-of-range parameter, or a
  *   reused stage computed with other parameters or for maps of another size.
@@ -69,7 +77,7 @@ export function postprocess(mask: ProbMap, marker: ProbMap, params: PostprocessP
   const markerCut = checkReuse(mask, params, reuse);
   switch (params.recipe) {
     case 'paper':
-      return postprocessPaper(mask, marker, params, markerCut);
+      return postprocessPaper(mask, marker, params, markerCut, reuse.labelBuffer);
     case 'default':
       return postprocessDefault(mask, marker, params);
   }

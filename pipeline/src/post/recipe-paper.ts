@@ -5,13 +5,13 @@
  */
 import { InvalidArgumentError } from '../errors/index.js';
 import type { BinaryMask, LabelImage, ProbMap } from '../raster/types.js';
-import { thresholdProb } from '../raster/create.js';
+import { isProbMapU8, thresholdProb } from '../raster/create.js';
 import { countComponents, type CountedLabels } from './connected-components.js';
 import { dilateLabels } from './dilate-labels.js';
 import { buildElevation } from './elevation.js';
 import type { PaperPostprocessParams, PostprocessParams } from './postprocess-params.js';
 import { removeSmallObjects } from './remove-small-objects.js';
-import { labelRuns } from './run-labelling.js';
+import { complementRuns, labelRuns, mergeRuns, uniteRuns, type Runs } from './run-labelling.js';
 import { watershed } from './watershed.js';
 
 /**
@@ -76,14 +76,79 @@ export function paperMarkerCut(mask: ProbMap, marker: ProbMap, params: PaperPost
   return { key, width: mask.width, height: mask.height, lines: cutLines(mask, marker, unused, params) };
 }
 
-/** MATLAB `1 - bwareaopen(1 - bw, n)`: every 8-connected background piece under n px, border or not. */
-function fillSmallBackground(mask: BinaryMask, maxArea: number): BinaryMask {
-  const background = labelRuns(mask, 8, false);
-  const data = mask.data.slice();
-  for (let r = 0; r < background.runs; r++) {
-    if (background.area[background.label[r]] < maxArea) data.fill(1, background.start[r], background.end[r]);
+/**
+ * Steps 1 and 2 straight to runs: the mask pixels strictly above `threshold` (as
+ * {@link thresholdProb} decides), less the cut-line pixels (`lines`, ascending).
+ */
+function cutRuns(mask: ProbMap, threshold: number, lines: Int32Array | undefined): Runs {
+  const { width, height, data } = mask;
+  // A byte v has v / 255 > t exactly when v > floor(255 t): one comparison serves both map types.
+  const above = isProbMapU8(mask) ? Math.floor(threshold * 255) : threshold;
+  const cuts = lines ?? new Int32Array(0);
+  let start = new Int32Array(4096);
+  let end = new Int32Array(4096);
+  let n = 0;
+  let k = 0;
+  const push = (a: number, b: number): void => {
+    if (n === start.length) {
+      const s2 = new Int32Array(2 * n);
+      const e2 = new Int32Array(2 * n);
+      s2.set(start);
+      e2.set(end);
+      start = s2;
+      end = e2;
+    }
+    start[n] = a;
+    end[n++] = b;
+  };
+  for (let y = 0; y < height; y++) {
+    const rowEnd = (y + 1) * width;
+    let x = y * width;
+    for (;;) {
+      while (x < rowEnd && !(data[x] > above)) x++;
+      if (x >= rowEnd) break;
+      let a = x;
+      while (x < rowEnd && data[x] > above) x++;
+      while (k < cuts.length && cuts[k] < a) k++;
+      for (; k < cuts.length && cuts[k] < x; k++) {
+        if (cuts[k] > a) push(a, cuts[k]);
+        a = cuts[k] + 1;
+      }
+      if (a < x) push(a, x);
+    }
   }
-  return { width: mask.width, height: mask.height, data };
+  return { runs: n, start, end };
+}
+
+/**
+ * Steps 3 to 5 on runs, never on pixels until the labels are written: drop objects under
+ * `minArea` (8-connected), fill every 8-connected background piece under `maxHole`, border
+ * or not (MATLAB `1 - bwareaopen(1 - bw, n)`), and label 8-connected in raster order.
+ */
+function cleanFillLabel(cut: Runs, width: number, height: number, minArea: number, maxHole: number, into?: Int32Array): CountedLabels {
+  const objects = uniteRuns(cut, width, 8);
+  const keptStart = new Int32Array(objects.runs);
+  const keptEnd = new Int32Array(objects.runs);
+  let kept = 0;
+  for (let r = 0; r < objects.runs; r++) {
+    if (objects.area[objects.label[r]] < minArea) continue;
+    keptStart[kept] = objects.start[r];
+    keptEnd[kept++] = objects.end[r];
+  }
+  const foreground = { runs: kept, start: keptStart, end: keptEnd };
+  const background = uniteRuns(complementRuns(foreground, width, height), width, 8);
+  const holeStart = new Int32Array(background.runs);
+  const holeEnd = new Int32Array(background.runs);
+  let holes = 0;
+  for (let r = 0; r < background.runs; r++) {
+    if (background.area[background.label[r]] >= maxHole) continue;
+    holeStart[holes] = background.start[r];
+    holeEnd[holes++] = background.end[r];
+  }
+  const filled = uniteRuns(mergeRuns(foreground, { runs: holes, start: holeStart, end: holeEnd }, width), width, 8);
+  const data = into ? into.fill(0) : new Int32Array(width * height);
+  for (let r = 0; r < filled.runs; r++) data.fill(filled.label[r], filled.start[r], filled.end[r]);
+  return { labels: { width, height, data }, count: filled.count };
 }
 
 /**
@@ -94,7 +159,8 @@ function fillSmallBackground(mask: BinaryMask, maxArea: number): BinaryMask {
  */
 function dilateInMatlabOrder(labels: CountedLabels, radius: number): LabelImage {
   const { width, height, data } = labels.labels;
-  if (radius === 0 || labels.count === 0) return dilateLabels(labels.labels, radius, { overlap: 'max' });
+  // The labels are this recipe's own, so nothing to grow means nothing to copy.
+  if (radius === 0 || labels.count === 0) return labels.labels;
   // Each object's first pixel in column-major order: smallest x * height + y.
   const first = new Float64Array(labels.count + 1).fill(Infinity);
   for (let y = 0, i = 0; y < height; y++) {
@@ -137,18 +203,22 @@ function dilateInMatlabOrder(labels: CountedLabels, radius: number): LabelImage 
  * given, is step 2's result for these maps and parameters.
  * @returns labels 1..N (raster order), Int32.
  */
-export function postprocessPaper(mask: ProbMap, marker: ProbMap, params: PaperPostprocessParams, markerCut?: MarkerCut): LabelImage {
-  const maskBin = thresholdProb(mask, params.maskThreshold);
+export function postprocessPaper(
+  mask: ProbMap,
+  marker: ProbMap,
+  params: PaperPostprocessParams,
+  markerCut?: MarkerCut,
+  labelBuffer?: Int32Array,
+): LabelImage {
   const lines = markerCut
     ? markerCut.lines
-    : cutLines(mask, marker, params.elevation === 'mask-distance' ? cleanMask(mask, params) : maskBin, params);
-  if (lines) {
-    const cut = maskBin.data;
-    for (let k = 0; k < lines.length; k++) cut[lines[k]] = 0;
-  }
+    : cutLines(mask, marker, params.elevation === 'mask-distance' ? cleanMask(mask, params) : thresholdProb(mask, params.maskThreshold), params);
   // Steps 1 and 3 in one: every piece of a cut object lies inside it, so a piece of an object
   // under the bound is under it too, and dropping small objects before cutting changes nothing.
-  const cleaned = removeSmallObjects(maskBin, params.minNucleusArea, 8);
-  const filled = fillSmallBackground(cleaned, params.maxHoleArea);
-  return dilateInMatlabOrder(countComponents(filled, 8), params.dilateRadius);
+  const { width, height } = mask;
+  const pixels = width * height;
+  // Dilation writes a new image anyway; without it the labels may go straight into the buffer.
+  const into = params.dilateRadius === 0 && labelBuffer && labelBuffer.length >= pixels ? labelBuffer.subarray(0, pixels) : undefined;
+  const labels = cleanFillLabel(cutRuns(mask, params.maskThreshold, lines), width, height, params.minNucleusArea, params.maxHoleArea, into);
+  return dilateInMatlabOrder(labels, params.dilateRadius);
 }

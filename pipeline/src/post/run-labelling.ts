@@ -33,26 +33,25 @@ function grow(a: Int32Array): Int32Array {
   return b;
 }
 
+/** Horizontal runs in raster order, each inside one row: `[start[r], end[r])` as flat indices. */
+export interface Runs {
+  readonly runs: number;
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+}
+
 /**
- * Labels the components of the pixels where `(mask.data[i] !== 0) === nonZero`: the
- * foreground when `nonZero` is true, the background (for holes) when false.
+ * The runs of the pixels where `(mask.data[i] !== 0) === nonZero`: the foreground when
+ * `nonZero` is true, the background (for holes) when false.
  */
-export function labelRuns(mask: BinaryMask, connectivity: Connectivity, nonZero = true): RunComponents {
+export function scanRuns(mask: BinaryMask, nonZero = true): Runs {
   const { width, height, data } = mask;
   let start: Int32Array = new Int32Array(1024);
   let end: Int32Array = new Int32Array(1024);
-  let parent: Int32Array = new Int32Array(1024);
   let runs = 0;
-  // 8-neighbour runs touch when they overlap after widening by one pixel.
-  const reach = connectivity === 8 ? 1 : 0;
-  let prevFirst = 0;
-  let prevLast = 0;
   for (let y = 0; y < height; y++) {
-    const row = y * width;
-    const rowEnd = row + width;
-    const first = runs;
-    let j = prevFirst;
-    let x = row;
+    const rowEnd = (y + 1) * width;
+    let x = y * width;
     for (;;) {
       // Tight scans, one per polarity: this loop visits every pixel of the mask.
       if (nonZero) while (x < rowEnd && data[x] === 0) x++;
@@ -64,40 +63,128 @@ export function labelRuns(mask: BinaryMask, connectivity: Connectivity, nonZero 
       if (runs === start.length) {
         start = grow(start);
         end = grow(end);
-        parent = grow(parent);
       }
-      const id = runs++;
-      start[id] = a;
-      end[id] = x;
-      parent[id] = id;
-      // Runs of the row above, shifted down one row, touch [a - reach, x + reach).
-      const lo = a - width - reach;
-      const hi = x - width + reach;
-      while (j < prevLast && end[j] <= lo) j++;
-      for (let k = j; k < prevLast && start[k] < hi; k++) {
-        // Union, keeping the smaller run index as root: roots are first runs in raster order.
-        let r1 = id;
-        while (parent[r1] !== r1) r1 = parent[r1];
-        let r2 = k;
-        while (parent[r2] !== r2) {
-          parent[r2] = parent[parent[r2]];
-          r2 = parent[r2];
-        }
-        if (r1 < r2) parent[r2] = r1;
-        else if (r2 < r1) parent[r1] = r2;
-      }
+      start[runs] = a;
+      end[runs] = x;
+      runs++;
     }
-    prevFirst = first;
-    prevLast = runs;
   }
-  const label = new Int32Array(runs);
+  return { runs, start, end };
+}
+
+/**
+ * Unites runs (raster order, `width` px per row) that touch: 4-connected runs when they
+ * share a column with a run of the row above, 8-connected also diagonally.
+ */
+export function uniteRuns(runs: Runs, width: number, connectivity: Connectivity): RunComponents {
+  const { start, end } = runs;
+  const n = runs.runs;
+  const parent = new Int32Array(n);
+  // 8-neighbour runs touch when they overlap after widening by one pixel.
+  const reach = connectivity === 8 ? 1 : 0;
+  let row = -2;
+  let rowFirst = 0;
+  let prevFirst = 0;
+  let prevLast = 0;
+  let j = 0;
+  for (let id = 0; id < n; id++) {
+    const a = start[id];
+    const y = (a / width) | 0;
+    if (y !== row) {
+      // Runs of the row above are the previous row's, if that row is the one just above.
+      prevFirst = y === row + 1 ? rowFirst : id;
+      prevLast = id;
+      rowFirst = id;
+      row = y;
+      j = prevFirst;
+    }
+    parent[id] = id;
+    // Runs of the row above, shifted down one row, touch [a - reach, end + reach).
+    const lo = a - width - reach;
+    const hi = end[id] - width + reach;
+    while (j < prevLast && end[j] <= lo) j++;
+    for (let k = j; k < prevLast && start[k] < hi; k++) {
+      // Union, keeping the smaller run index as root: roots are first runs in raster order.
+      let r1 = id;
+      while (parent[r1] !== r1) r1 = parent[r1];
+      let r2 = k;
+      while (parent[r2] !== r2) {
+        parent[r2] = parent[parent[r2]];
+        r2 = parent[r2];
+      }
+      if (r1 < r2) parent[r2] = r1;
+      else if (r2 < r1) parent[r1] = r2;
+    }
+  }
+  const label = new Int32Array(n);
   let count = 0;
-  for (let r = 0; r < runs; r++) {
+  for (let r = 0; r < n; r++) {
     const p = parent[r];
     // Parents have smaller indices, so they are already resolved.
     label[r] = p === r ? ++count : label[p];
   }
   const area = new Float64Array(count + 1);
-  for (let r = 0; r < runs; r++) area[label[r]] += end[r] - start[r];
-  return { runs, start, end, label, count, area };
+  for (let r = 0; r < n; r++) area[label[r]] += end[r] - start[r];
+  return { runs: n, start, end, label, count, area };
+}
+
+/**
+ * Labels the components of the pixels where `(mask.data[i] !== 0) === nonZero`: the
+ * foreground when `nonZero` is true, the background (for holes) when false.
+ */
+export function labelRuns(mask: BinaryMask, connectivity: Connectivity, nonZero = true): RunComponents {
+  return uniteRuns(scanRuns(mask, nonZero), mask.width, connectivity);
+}
+
+/**
+ * The runs of a `width` x `height` image that `runs` (raster order) leave uncovered: the
+ * background of a mask known by its foreground runs, with no pass over pixels.
+ */
+export function complementRuns(runs: Runs, width: number, height: number): Runs {
+  const cap = runs.runs + height;
+  const start = new Int32Array(cap);
+  const end = new Int32Array(cap);
+  let n = 0;
+  let r = 0;
+  for (let y = 0; y < height; y++) {
+    const rowEnd = (y + 1) * width;
+    let x = y * width;
+    for (; r < runs.runs && runs.start[r] < rowEnd; r++) {
+      if (runs.start[r] > x) {
+        start[n] = x;
+        end[n++] = runs.start[r];
+      }
+      x = runs.end[r];
+    }
+    if (x < rowEnd) {
+      start[n] = x;
+      end[n++] = rowEnd;
+    }
+  }
+  return { runs: n, start, end };
+}
+
+/**
+ * The union of two disjoint run lists (raster order, `width` px per row) as one run list
+ * in raster order, runs that abut within a row joined.
+ */
+export function mergeRuns(a: Runs, b: Runs, width: number): Runs {
+  const cap = a.runs + b.runs;
+  const start = new Int32Array(cap);
+  const end = new Int32Array(cap);
+  let n = 0;
+  let i = 0;
+  let k = 0;
+  while (i < a.runs || k < b.runs) {
+    const fromA = k >= b.runs || (i < a.runs && a.start[i] < b.start[k]);
+    const s = fromA ? a.start[i] : b.start[k];
+    const e = fromA ? a.end[i++] : b.end[k++];
+    // A run ending where the next starts abuts it, unless the next starts a row.
+    if (n > 0 && end[n - 1] === s && s % width !== 0) end[n - 1] = e;
+    else {
+      start[n] = s;
+      end[n++] = e;
+    }
+  }
+  return { runs: n, start, end };
 }

@@ -103,14 +103,21 @@ export interface TileRun {
  * @param params post-processing parameters (validated by `postprocess`)
  * @param window part of the region to post-process (see {@link previewWindow}); default the
  *   whole region. Its edges inside the slide count as halo edges for the ownership rule.
- * @param markerCut the `markerCut` of an earlier run over the same window; used when its
- *   marker parameters are those of `params`, so a mask-threshold drag skips the watershed.
+ * @param reuse from earlier runs over the same window: `markerCut`, used when its marker
+ *   parameters are those of `params`, so a mask-threshold drag skips the watershed; and
+ *   `labelBuffer`, memory the label image may be written into (a worker keeps one).
  * @throws {ShapeError} when the maps do not match the region's size;
  *   {InvalidArgumentError} for out-of-range parameters; {RangeError} for a window outside the region.
  * @example
  * const { instances } = tileNuclei(tile, { ...DEFAULT_PARAMS, maskThreshold: 0.4 }, { grid: computeGrid(2048, 1536, 512, 64) });
  */
-export function tileNuclei(tile: ProbTile, params: PostprocessParams, ctx: TileContext, window?: Rect, markerCut?: MarkerCut): TileRun {
+export function tileNuclei(
+  tile: ProbTile,
+  params: PostprocessParams,
+  ctx: TileContext,
+  window?: Rect,
+  reuse: { readonly markerCut?: MarkerCut; readonly labelBuffer?: Int32Array } = {},
+): TileRun {
   const area = window ? tileWindow(tile, window) : checkedTile(tile);
   // The window's edges inside the slide count as halo edges: the pipeline's ownership rule
   // applied to the tile with the window as its region.
@@ -120,7 +127,8 @@ export function tileNuclei(tile: ProbTile, params: PostprocessParams, ctx: TileC
     mask: area.mask,
     marker: area.marker,
     params,
-    ...(markerCut && { markerCut }),
+    ...(reuse.markerCut && { markerCut: reuse.markerCut }),
+    ...(reuse.labelBuffer && { labelBuffer: reuse.labelBuffer }),
     ...(ctx.mpp !== undefined && ctx.mpp > 0 && { micronsPerPixel: ctx.mpp }),
     ...(area.hematoxylin && { hematoxylin: area.hematoxylin }),
   });

@@ -27,6 +27,8 @@ let maxTiles = 64;
 const tiles = new Map<string, ProbTile>();
 /** Per tile, the window of its last run (cropped maps) and that run's marker stage. */
 const windows = new Map<string, { readonly window: Rect; readonly part: ProbTile; cut?: MarkerCut }>();
+// One label image at a time: the labels are measured and packed before the next tile runs.
+let labelBuffer = new Int32Array(0);
 
 function remember(key: string, tile: ProbTile): void {
   tiles.delete(key);
@@ -47,7 +49,9 @@ function runTile(key: string, tile: ProbTile, params: PostprocessParams, context
     kept = { window, part: tileWindow(tile, window) };
     windows.set(key, kept);
   }
-  const run = tileNuclei(kept.part, params, context, undefined, kept.cut);
+  const pixels = window.width * window.height;
+  if (labelBuffer.length < pixels) labelBuffer = new Int32Array(pixels);
+  const run = tileNuclei(kept.part, params, context, undefined, { ...(kept.cut && { markerCut: kept.cut }), labelBuffer });
   kept.cut = run.markerCut;
   return packNuclei(run.instances, context.idNamespace ?? '');
 }
