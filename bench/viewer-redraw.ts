@@ -68,13 +68,21 @@ async function main(): Promise<void> {
         // Canvas drawing is recorded and rasterized later; reading one pixel back makes it happen now.
         const flush = () => canvas.getContext('2d').getImageData(0, 0, 1, 1);
         const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+        // A wait that never ends fails with the overlay's state instead of hanging the bench.
+        const idle = (what: string) =>
+          Promise.race([
+            overlay.whenIdle(),
+            sleep(60_000).then(() => {
+              throw new Error(`overlay not idle ${what} after 60 s; state ${JSON.stringify(overlay.state())}`);
+            }),
+          ]);
         // Ready: vector mode, nothing pending, the view's probability tiles in the workers.
         for (let i = 0; i < 1200; i++) {
           const s = overlay.state();
           if (s.mode === 'vector' && s.pending === 0 && s.probsCells >= 6) break;
           await sleep(100);
         }
-        await overlay.whenIdle();
+        await idle('after loading');
         const base = overlay.state().params;
         const out: Sample[] = [];
         for (let i = 0; i < changes + 1; i++) {
@@ -88,7 +96,7 @@ async function main(): Promise<void> {
           overlay.previewParams({ ...base, maskThreshold: value });
           // Preview results arrive as messages; whenIdle resolves once every tile is drawn.
           await sleep(0);
-          await overlay.whenIdle();
+          await idle(`after change ${i}`);
           flush();
           const t1 = performance.now();
           viewer.removeHandler('nuclei-update', onUpdate);

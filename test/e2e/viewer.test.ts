@@ -64,8 +64,15 @@ async function settledState(): Promise<OverlayState> {
   return s;
 }
 
-function whenIdle(): Promise<void> {
-  return page.evaluate(() => (globalThis as unknown as { nucleiLens: { overlay: { whenIdle(): Promise<void> } } }).nucleiLens.overlay.whenIdle());
+/** Waits for the overlay to be idle; a wait that never ends fails with the overlay's state. */
+function whenIdle(timeoutMs = 60_000): Promise<void> {
+  return page.evaluate((ms) => {
+    const { overlay } = (globalThis as unknown as { nucleiLens: { overlay: { whenIdle(): Promise<void>; state(): unknown } } }).nucleiLens;
+    return Promise.race([
+      overlay.whenIdle(),
+      new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`overlay not idle after ${ms} ms; state ${JSON.stringify(overlay.state())}`)), ms)),
+    ]);
+  }, timeoutMs);
 }
 
 /** Polls `check` on the page state until it holds (the overlay works asynchronously). */
