@@ -76,7 +76,8 @@ export function dilateLabels(labels: LabelImage, radius: number, options: Dilate
     throw new InvalidArgumentError(`overlap must be 'background-only' or 'max', got ${String(overlap)}`);
   }
   const { width, height } = labels;
-  const out = Int32Array.from(labels.data);
+  // The constructor copies at memcpy speed; Int32Array.from iterates (3-5x slower in V8).
+  const out = new Int32Array(labels.data);
   if (radius === 0 || width === 0 || height === 0) return { width, height, data: out };
   // A frame of `radius` zeros lets every pixel read its whole disk without bounds checks.
   const stride = width + 2 * radius;
