@@ -272,6 +272,26 @@ test('a slider drag re-counts in the browser with no request to the server; rele
   assert.match(page.url(), /minNucleusArea=2\d\d/, 'the parameters are in the URL');
 });
 
+test('whenIdle resolves when the view settles during a slider preview', { skip }, async () => {
+  await whenIdle();
+  await page.evaluate(async () => {
+    type Overlay = { getParams(): { maskThreshold: number }; previewParams(p: unknown): void; whenIdle(): Promise<void> };
+    const { overlay, viewer } = (globalThis as unknown as { nucleiLens: { overlay: Overlay; viewer: { raiseEvent(n: string): void } } }).nucleiLens;
+    const params = overlay.getParams();
+    overlay.previewParams({ ...params, maskThreshold: params.maskThreshold > 0.5 ? 0.3 : 0.7 });
+    await overlay.whenIdle();
+    // What a pan or zoom ends with: the view refreshes 60 ms later, while the preview still shows.
+    viewer.raiseEvent('animation-finish');
+  });
+  await whenIdle(20_000);
+  await page.evaluate(() => {
+    const { overlay } = (globalThis as unknown as { nucleiLens: { overlay: { getParams(): unknown; setParams(p: unknown): void } } }).nucleiLens;
+    overlay.setParams(overlay.getParams());
+  });
+  await whenIdle();
+  assert.equal((await settledState()).previewParams, undefined);
+});
+
 test('controls are reachable by keyboard: Tab to a slider, arrows change and commit it', { skip }, async () => {
   await page.locator('#panel-toggle').focus();
   let field: string | null = null;

@@ -473,7 +473,11 @@ export class NucleiOverlay {
     }
     this.mode = this.computeMode();
     this.applyMode();
-    if (this.preview) return;
+    if (this.preview) {
+      // This timer may have been the last thing an idle waiter was waiting for.
+      this.checkIdle();
+      return;
+    }
     if (this.mode !== 'vector') {
       this.updateStats('server');
       this.checkIdle();
