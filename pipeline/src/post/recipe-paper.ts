@@ -11,7 +11,7 @@ import { dilateLabels } from './dilate-labels.js';
 import { buildElevation } from './elevation.js';
 import type { PaperPostprocessParams, PostprocessParams } from './postprocess-params.js';
 import { removeSmallObjects } from './remove-small-objects.js';
-import { complementRuns, labelRuns, mergeRuns, uniteRuns, type Runs } from './run-labelling.js';
+import { complementRuns, mergeRuns, uniteRuns, type Runs } from './run-labelling.js';
 import { watershed } from './watershed.js';
 
 /**
@@ -212,7 +212,9 @@ export function postprocessPaper(
 ): LabelImage {
   const lines = markerCut
     ? markerCut.lines
-    : cutLines(mask, marker, params.elevation === 'mask-distance' ? cleanMask(mask, params) : thresholdProb(mask, params.maskThreshold), params);
+    : markerCutKey(params) !== undefined
+      ? paperMarkerCut(mask, marker, params).lines
+      : cutLines(mask, marker, cleanMask(mask, params), params);
   // Steps 1 and 3 in one: every piece of a cut object lies inside it, so a piece of an object
   // under the bound is under it too, and dropping small objects before cutting changes nothing.
   const { width, height } = mask;
