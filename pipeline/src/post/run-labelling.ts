@@ -2,7 +2,9 @@
  * Connected components by runs: each row's horizontal runs are united with the runs they
  * touch in the row above (union-find), so the work grows with the number of runs, not with
  * pixels x neighbours. The components are returned as runs; callers that need a label
- * image fill it run by run. Internal to pipeline/post.
+ * image fill it run by run. Run lists can also be complemented and merged, so a recipe can
+ * chain several component steps (drop small objects, fill small background) without a pixel
+ * pass between them. Internal to pipeline/post.
  *
  * Method: the run-based two-pass labelling of Rosenfeld & Pfaltz, "Sequential operations in
  * digital picture processing", J. ACM 13(4) 1966, DOI 10.1145/321356.321357, with
