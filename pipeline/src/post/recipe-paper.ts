@@ -5,13 +5,13 @@
  */
 import { InvalidArgumentError } from '../errors/index.js';
 import type { BinaryMask, LabelImage, ProbMap } from '../raster/types.js';
-import { isProbMapU8, thresholdProb } from '../raster/create.js';
+import { exceedLevel, thresholdProb } from '../raster/create.js';
 import { countComponents, type CountedLabels } from './connected-components.js';
 import { dilateLabels } from './dilate-labels.js';
 import { buildElevation } from './elevation.js';
 import type { PaperPostprocessParams, PostprocessParams } from './postprocess-params.js';
 import { removeSmallObjects } from './remove-small-objects.js';
-import { complementRuns, mergeRuns, uniteRuns, type Runs } from './run-labelling.js';
+import { complementRuns, grow, mergeRuns, uniteRuns, type Runs } from './run-labelling.js';
 import { watershed } from './watershed.js';
 
 /**
@@ -82,25 +82,20 @@ export function paperMarkerCut(mask: ProbMap, marker: ProbMap, params: PaperPost
  */
 function cutRuns(mask: ProbMap, threshold: number, lines: Int32Array | undefined): Runs {
   const { width, height, data } = mask;
-  // A byte v has v / 255 > t exactly when v > floor(255 t): one comparison serves both map types.
-  const above = isProbMapU8(mask) ? Math.floor(threshold * 255) : threshold;
+  const above = exceedLevel(mask, threshold);
   const cuts = lines ?? new Int32Array(0);
-  let start = new Int32Array(4096);
-  let end = new Int32Array(4096);
+  let start: Int32Array = new Int32Array(4096);
+  let end: Int32Array = new Int32Array(4096);
   let n = 0;
-  let k = 0;
-  const push = (a: number, b: number): void => {
+  const append = (a: number, b: number): void => {
     if (n === start.length) {
-      const s2 = new Int32Array(2 * n);
-      const e2 = new Int32Array(2 * n);
-      s2.set(start);
-      e2.set(end);
-      start = s2;
-      end = e2;
+      start = grow(start);
+      end = grow(end);
     }
     start[n] = a;
     end[n++] = b;
   };
+  let k = 0;
   for (let y = 0; y < height; y++) {
     const rowEnd = (y + 1) * width;
     let x = y * width;
@@ -111,10 +106,10 @@ function cutRuns(mask: ProbMap, threshold: number, lines: Int32Array | undefined
       while (x < rowEnd && data[x] > above) x++;
       while (k < cuts.length && cuts[k] < a) k++;
       for (; k < cuts.length && cuts[k] < x; k++) {
-        if (cuts[k] > a) push(a, cuts[k]);
+        if (cuts[k] > a) append(a, cuts[k]);
         a = cuts[k] + 1;
       }
-      if (a < x) push(a, x);
+      if (a < x) append(a, x);
     }
   }
   return { runs: n, start, end };

@@ -29,7 +29,8 @@ export interface RunComponents {
   readonly area: Float64Array;
 }
 
-function grow(a: Int32Array): Int32Array {
+/** `a` copied into an array twice its length: how run lists grow while they are scanned. */
+export function grow(a: Int32Array): Int32Array {
   const b = new Int32Array(a.length * 2);
   b.set(a);
   return b;

@@ -89,6 +89,18 @@ export function toProbU8(map: ProbMap): ProbMapU8 {
 }
 
 /**
+ * The element value of `map` that a pixel must exceed to lie strictly above `threshold`:
+ * for uint8 maps the byte floor(255 t), since v / 255 > t exactly when v > floor(255 t)
+ * (no float rounding at the boundary); for float maps `threshold` itself. The one rule
+ * behind {@link thresholdProb} and every other "strictly above" test on a map.
+ * @example
+ * exceedLevel({ width: 1, height: 1, data: Uint8Array.of(0) }, 0.1); // 25: bytes 26.. are above
+ */
+export function exceedLevel(map: ProbMap, threshold: number): number {
+  return isProbMapU8(map) ? Math.floor(threshold * 255) : threshold;
+}
+
+/**
  * Binary mask of pixels whose probability is strictly greater than `threshold`
  * (MATLAB's `im2bw`/`imbinarize` convention, which the USE-Net recipe uses).
  * For uint8 maps the comparison is done on value/255 exactly.
@@ -99,15 +111,14 @@ export function thresholdProb(map: ProbMap, threshold: number): BinaryMask {
     throw new InvalidArgumentError(`threshold must be in [0, 1], got ${threshold}`);
   }
   const out = new Uint8Array(map.width * map.height);
+  const above = exceedLevel(map, threshold);
+  // One loop per element type keeps each loop's typed-array access monomorphic.
   if (isProbMapU8(map)) {
-    // v/255 > t  <=>  v > t*255; compare in integers to avoid float rounding at the boundary.
-    // The smallest byte above the cut, as an integer: an all-integer comparison in the loop.
-    const lowest = Math.floor(threshold * 255) + 1;
     const src = map.data;
-    for (let i = 0; i < out.length; i++) out[i] = src[i] >= lowest ? 1 : 0;
+    for (let i = 0; i < out.length; i++) out[i] = src[i] > above ? 1 : 0;
   } else {
     const src = map.data;
-    for (let i = 0; i < out.length; i++) out[i] = src[i] > threshold ? 1 : 0;
+    for (let i = 0; i < out.length; i++) out[i] = src[i] > above ? 1 : 0;
   }
   return { width: map.width, height: map.height, data: out };
 }

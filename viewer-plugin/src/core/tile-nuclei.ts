@@ -4,7 +4,7 @@
  * preview shows what the server will answer for the same parameters. DOM-free; runs in
  * the tuning Web Worker and in Node tests.
  */
-import type { MarkerCut, PostprocessParams } from '@nucleilens/pipeline/post';
+import type { MarkerCut, PostprocessParams, PostprocessReuse } from '@nucleilens/pipeline/post';
 import type { NucleusInstance } from '@nucleilens/pipeline/measure';
 import { cropPlane, type FloatImage, type ProbMapU8 } from '@nucleilens/pipeline/raster';
 import { ownedNuclei, type ComputeGrid } from '@nucleilens/pipeline/grid';
@@ -116,7 +116,7 @@ export function tileNuclei(
   params: PostprocessParams,
   ctx: TileContext,
   window?: Rect,
-  reuse: { readonly markerCut?: MarkerCut; readonly labelBuffer?: Int32Array } = {},
+  reuse: PostprocessReuse = {},
 ): TileRun {
   const area = window ? tileWindow(tile, window) : checkedTile(tile);
   // The window's edges inside the slide count as halo edges: the pipeline's ownership rule
