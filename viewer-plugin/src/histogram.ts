@@ -45,7 +45,17 @@ export function loadPlotly(url: string): Promise<PlotlyLike> {
  */
 const MIN_DRAW_INTERVAL_MS = 250;
 
-/** A histogram in a container element, redrawn at most every {@link MIN_DRAW_INTERVAL_MS}. */
+/**
+ * Least time between two draws while held ({@link MeasurementHistogram.hold}): tuning
+ * workers need both cores of a small machine, and a draw in the middle of their sweep
+ * delayed the outlines by as much as the draw took. A long drag still sees it follow.
+ */
+const HELD_DRAW_INTERVAL_MS = 1000;
+
+/**
+ * A histogram in a container element, redrawn at most every {@link MIN_DRAW_INTERVAL_MS}
+ * (every {@link HELD_DRAW_INTERVAL_MS} while held).
+ */
 export class MeasurementHistogram {
   private plotly: PlotlyLike | undefined;
   private pending: { values: number[]; title: string } | undefined;
@@ -53,6 +63,7 @@ export class MeasurementHistogram {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastDraw = -Infinity;
   private drawing = false;
+  private held = false;
 
   /**
    * @param root element the plot fills
@@ -89,9 +100,33 @@ export class MeasurementHistogram {
     this.schedule();
   }
 
+  /**
+   * Holds draws back while other work should have the CPU (the overlay holds them while
+   * tuning workers sweep the view). On release the newest values draw a frame later, so
+   * the frame that shows the finished outlines does not also carry plotly's layout.
+   */
+  hold(held: boolean): void {
+    if (held === this.held) return;
+    this.held = held;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.frame) {
+      cancelAnimationFrame(this.frame);
+      this.frame = 0;
+    }
+    if (held) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.schedule();
+    });
+  }
+
   private schedule(): void {
     if (this.frame || this.timer !== undefined || !this.plotly || !this.pending) return;
-    const wait = this.lastDraw + MIN_DRAW_INTERVAL_MS - performance.now();
+    const interval = this.held ? HELD_DRAW_INTERVAL_MS : MIN_DRAW_INTERVAL_MS;
+    const wait = this.lastDraw + interval - performance.now();
     if (wait > 0) {
       this.timer = setTimeout(() => {
         this.timer = undefined;

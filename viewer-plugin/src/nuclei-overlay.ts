@@ -296,6 +296,7 @@ export class NucleiOverlay {
     if (on === this.pending.has(what)) return;
     if (on) this.pending.set(what, 1);
     else this.pending.delete(what);
+    if (what === 'preview') this.histogram?.hold(on);
     this.progressChanged();
   }
 
