@@ -44,7 +44,10 @@ export interface NucleiOverlayOptions {
   readonly histogramMeasurement?: string;
   /** Index of the slide in `viewer.world`; default 0. */
   readonly itemIndex?: number;
-  /** Probability tiles kept decoded in the worker; default 64 (about 50 MB at 640x640). */
+  /**
+   * Probability tiles kept decoded, shared out among the tuning workers; default 64, about
+   * 160 MB at 640x640 (two byte maps and a float hematoxylin map, 2.5 MB a tile).
+   */
   readonly maxCachedTiles?: number;
   /** Tuning workers; default one per core, at most 4. */
   readonly workers?: number;
