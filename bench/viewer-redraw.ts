@@ -4,7 +4,9 @@
  * synthetic slide, with the shipped model and its card's recipe (what `npm start` serves);
  * `--model test/fixtures/tiny-usenet.json` runs the untrained fixture instead (its card
  * uses the `default` recipe, which has no marker stage to keep between steps).
- * Several threshold changes; median, min, max of:
+ * Several mask-threshold changes (the slider a user tunes most; the paper recipe keeps each
+ * tile's marker watershed between them), then a few marker-threshold changes (the watershed
+ * is recomputed for every tile); median, min, max of:
  *   - first frame: from the change to the first redrawn tile (centre tile first),
  *   - whole view: from the change to every visible tile redrawn (worker post-processing
  *     + measurement + main-thread scene rebuild and frame),
@@ -13,13 +15,16 @@
  *   - reference: one plain frame (pan/zoom redraw of the same outlines, no new data),
  *     rasterized (a one-pixel read-back forces the canvas to draw at once).
  * Target: whole view under 50 ms (issue #6). Skips when /usr/bin/chromium is absent.
- * Usage: node build/bench/viewer-redraw.js [--model CARD] [--changes N] [--verbose]
+ * Usage: node build/bench/viewer-redraw.js [--model CARD] [--changes N] [--marker-changes N] [--verbose]
  */
 import { chromiumMissing, launchChromium } from '../test/e2e/chromium.js';
 import { startViewerServer } from '../test/e2e/viewer-server.js';
 import { summarize, type Timing } from './timing.js';
 
-const CHANGES = process.argv.includes('--changes') ? Number(process.argv[process.argv.indexOf('--changes') + 1]) : 9;
+const numberArg = (name: string, fallback: number): number =>
+  process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback;
+const CHANGES = numberArg('--changes', 9);
+const MARKER_CHANGES = numberArg('--marker-changes', 5);
 const VIEW = { width: 1280, height: 800 };
 
 interface Sample {
@@ -53,8 +58,8 @@ async function main(): Promise<void> {
     if (size.height !== VIEW.height || size.width !== VIEW.width) {
       await page.setViewportSize({ width: VIEW.width + 330 + (VIEW.width - size.width), height: VIEW.height + 44 + (VIEW.height - size.height) });
     }
-    const samples: Sample[] = await page.evaluate(
-      async ({ changes }) => {
+    const series = (field: 'maskThreshold' | 'markerThreshold', changes: number): Promise<Sample[]> => page.evaluate(
+      async ({ changes, field }) => {
         type Overlay = {
           state(): { mode: string; pending: number; probsCells: number; count?: number; params: Record<string, unknown>; lastWorkerMs?: number; lastSceneMs: number };
           whenIdle(): Promise<void>;
@@ -93,7 +98,7 @@ async function main(): Promise<void> {
           };
           viewer.addHandler('nuclei-update', onUpdate);
           const t0 = performance.now();
-          overlay.previewParams({ ...base, maskThreshold: value });
+          overlay.previewParams({ ...base, [field]: value });
           // Preview results arrive as messages; whenIdle resolves once every tile is drawn.
           await sleep(0);
           await idle(`after change ${i}`);
@@ -115,8 +120,10 @@ async function main(): Promise<void> {
         }
         return out;
       },
-      { changes: CHANGES },
+      { changes, field },
     );
+    const samples = await series('maskThreshold', CHANGES);
+    const markerSamples = MARKER_CHANGES > 0 ? await series('markerThreshold', MARKER_CHANGES) : [];
     const cores = await page.evaluate(() => (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator.hardwareConcurrency);
     const pick = (k: keyof Sample) => summarize(samples.map((s) => s[k]));
     if (process.argv.includes('--verbose')) console.log(`  whole view per change: ${samples.map((s) => s.wholeMs.toFixed(0)).join(' ')} ms`);
@@ -132,6 +139,13 @@ async function main(): Promise<void> {
     console.log(`  main thread scene + frame      ${fmt(pick('sceneMs'))}`);
     console.log(`  reference: plain frame         ${fmt(frame)}`);
     console.log(`  ratio whole view / plain frame ${(whole.median / frame.median).toFixed(1)}; whole view / 50 ms target ${(whole.median / 50).toFixed(2)}`);
+    if (markerSamples.length > 0) {
+      const pickMarker = (k: keyof Sample) => summarize(markerSamples.map((s) => s[k]));
+      console.log(`marker-threshold change (every tile's watershed recomputed), median of ${markerSamples.length}`);
+      console.log(`  first frame (centre tile)      ${fmt(pickMarker('firstMs'))}`);
+      console.log(`  whole view redrawn             ${fmt(pickMarker('wholeMs'))}`);
+      console.log(`  worker post-process + measure  ${fmt(pickMarker('workerMs'))}`);
+    }
   } finally {
     await browser.close();
     await server.close();
