@@ -166,6 +166,11 @@ test('watershed lines, FIFO plateaus, masks and validation', () => {
   // the mask stops the flood; unreachable pixels stay 0
   const masked = watershed(flat, labelsOf(7, [1, 0, 0, 0, 0, 0, 0]), { mask: maskOf(['###.###']) });
   assert.deepEqual([...masked.data], [1, 1, 1, 0, 0, 0, 0]);
+  // a seed outside the mask seeds nothing, with or without lines
+  const outside = labelsOf(7, [1, 0, 0, 2, 0, 0, 0]);
+  assert.deepEqual([...watershed(flat, outside, { mask: maskOf(['###.###']) }).data], [1, 1, 1, 0, 0, 0, 0]);
+  assert.deepEqual([...watershed(flat, outside, { mask: maskOf(['###.###']), watershedLine: true }).data], [1, 1, 1, 0, 0, 0, 0]);
+  assert.throws(() => watershed(flat, labelsOf(7, [1, 0, 0, -3, 0, 0, 2])), /marker ids must be >= 0, found -3 at \(3, 0\)/);
   assert.throws(() => watershed(flat, labelsOf(6, [1, 0, 0, 0, 0, 2])), ShapeError);
   assert.throws(() => watershed(flatF, labelsOf(7, [1, 0, 0, 0, 0, 0, 2]), { connectivity: 3 as 4 }), InvalidArgumentError);
   const nan = { width: 2, height: 1, data: Float32Array.of(0, NaN) };

@@ -25,23 +25,24 @@ export interface WatershedOptions {
   readonly watershedLine?: boolean;
 }
 
-const CLOSED = 0;
-const OPEN = 1;
-const QUEUED = 2;
+// One Int32 per pixel holds both the flood state and the label, so a neighbour visit reads
+// one value: a label (> 0), 0 for a pixel queued whose label is not decided yet (with
+// lines), or one of these codes.
+/** Outside the mask, the frame, or a watershed-line pixel. */
+const CLOSED = -1;
+/** Not reached yet. */
+const OPEN = -2;
 
 /**
- * The flooding loop proper, on framed planes. With lines a pixel is labelled as it leaves
- * the queue (only then are all its earlier neighbours known), without lines as it enters.
+ * The flooding loop proper, on a framed plane of labels and codes. With lines a pixel is
+ * labelled as it leaves the queue (only then are all its earlier neighbours known), without
+ * lines as it enters.
  */
-function flood(
-  queue: FloodQueue,
-  out: Int32Array,
-  state: Uint8Array,
-  level: Uint8Array | Float64Array,
-  offsets: Int32Array,
-  lines: boolean,
-): void {
+function flood(queue: FloodQueue, cell: Int32Array, level: Uint8Array | Float64Array, offsets: Int32Array, lines: boolean): void {
   const nOff = offsets.length;
+  // With lines, one pass over the neighbours both judges the pixel and notes the open ones
+  // it will queue: nothing changes them in between.
+  const opened = new Int32Array(nOff);
   while (queue.length > 0) {
     const e = queue.pop();
     const p = queue.pixelOf(e);
@@ -51,29 +52,34 @@ function flood(
       // one that is not its own (possible only for a seed touching another basin's seed).
       let seen = 0;
       let split = false;
+      let nOpened = 0;
       for (let k = 0; k < nOff; k++) {
         const r = p + offsets[k];
-        if (state[r] === CLOSED) continue;
-        const lr = out[r];
-        if (lr === 0) continue;
-        if (seen === 0) seen = lr;
-        else if (lr !== seen) {
-          split = true;
-          break;
+        const v = cell[r];
+        if (v === OPEN) {
+          opened[nOpened++] = r;
+          continue;
         }
+        if (v <= 0) continue;
+        if (seen === 0) seen = v;
+        else if (v !== seen) split = true;
       }
       if (split || (seen !== 0 && seen !== label)) {
-        state[p] = CLOSED;
-        out[p] = 0;
+        cell[p] = CLOSED;
         continue;
       }
-      out[p] = label;
+      cell[p] = label;
+      for (let j = 0; j < nOpened; j++) {
+        const r = opened[j];
+        cell[r] = 0;
+        queue.push(level[r], r, label);
+      }
+      continue;
     }
     for (let k = 0; k < nOff; k++) {
       const r = p + offsets[k];
-      if (state[r] !== OPEN) continue;
-      state[r] = QUEUED;
-      if (!lines) out[r] = label;
+      if (cell[r] !== OPEN) continue;
+      cell[r] = label;
       queue.push(level[r], r, label);
     }
   }
@@ -88,13 +94,14 @@ function flood(
  * `watershed` does (markers are queued in raster order first). Low elevation floods first:
  * pass an inverted probability or a (negated) distance map.
  * @param elevation width x height; uint8 maps are read as stored (0..255), float maps as is.
- * @param markers width x height, Int32; each non-zero id seeds one basin (the same id on
- *   several pixels, even disconnected ones, seeds one basin).
+ * @param markers width x height, Int32; each id > 0 seeds one basin (the same id on
+ *   several pixels, even disconnected ones, seeds one basin), 0 seeds nothing.
  * @param opts mask, connectivity (default 4) and watershed line (default off).
  * @returns a new Int32 label image of the same size: basin ids are the marker ids, 0 outside
  *   the mask, on watershed lines and where no marker's flood reaches.
  * @throws {ShapeError} when a raster's data length or size does not match the others.
- * @throws {InvalidArgumentError} for a connectivity other than 4/8 or a NaN elevation.
+ * @throws {InvalidArgumentError} for a connectivity other than 4/8, a NaN elevation or a
+ *   negative marker id.
  * @example
  * const elevation = { width: 5, height: 1, data: Float32Array.of(0, 1, 2, 1, 0) };
  * const markers = { width: 5, height: 1, data: Int32Array.of(1, 0, 0, 0, 2) };
@@ -123,27 +130,26 @@ export function watershed(
       if (Number.isNaN(elev[i])) throw new InvalidArgumentError(`elevation has NaN at pixel ${i % width},${Math.floor(i / width)}`);
     }
   }
-  // Flood state per pixel on a frame that is never open, so neighbour visits need no
-  // bounds checks: CLOSED (outside the mask, or line), OPEN, or QUEUED (entered once).
-  const labelsPlane = padPlane(Int32Array, markers.data, width, height);
-  const { stride } = labelsPlane;
-  const out = labelsPlane.data;
-  const state = new Uint8Array(out.length);
+  // Labels and flood codes on a frame that is never open, so neighbour visits need no
+  // bounds checks.
+  const plane = padPlane(Int32Array, markers.data, width, height, CLOSED);
+  const { stride } = plane;
+  const cell = plane.data;
   let openCount = 0;
   for (let y = 0; y < height; y++) {
     const row = (y + 1) * stride + 1;
     const src = y * width;
-    if (opts.mask) {
-      const m = opts.mask.data;
-      for (let x = 0; x < width; x++) {
-        if (m[src + x] !== 0) {
-          state[row + x] = OPEN;
-          openCount++;
-        }
+    const m = opts.mask?.data;
+    for (let x = 0; x < width; x++) {
+      const i = row + x;
+      const id = cell[i];
+      if (id < 0) throw new InvalidArgumentError(`marker ids must be >= 0, found ${id} at (${x}, ${y})`);
+      if (m && m[src + x] === 0) {
+        cell[i] = CLOSED;
+        continue;
       }
-    } else {
-      state.fill(OPEN, row, row + width);
-      openCount += width;
+      openCount++;
+      if (id === 0) cell[i] = OPEN;
     }
   }
   // uint8 elevations stay uint8 (a bucket queue indexes by them); others become float64.
@@ -157,15 +163,9 @@ export function watershed(
   // Queueing each pixel once keeps the result and bounds the queue by the open pixels.
   const capacity = Math.max(1, openCount);
   const queue: FloodQueue = integral ? new BucketFloodQueue(capacity, 256) : new HeapFloodQueue(capacity);
-  for (let p = 0; p < out.length; p++) {
-    if (out[p] === 0) continue;
-    if (state[p] === CLOSED) out[p] = 0;
-    else {
-      queue.push(level[p], p, out[p]);
-      state[p] = QUEUED;
-    }
-  }
-  flood(queue, out, state, level, offsets, lines);
-  const data = unpadPlane(Int32Array, { stride, width, height, data: out });
+  for (let p = 0; p < cell.length; p++) if (cell[p] > 0) queue.push(level[p], p, cell[p]);
+  flood(queue, cell, level, offsets, lines);
+  const data = unpadPlane(Int32Array, { stride, width, height, data: cell });
+  for (let i = 0; i < n; i++) if (data[i] < 0) data[i] = 0;
   return { width, height, data };
 }
