@@ -5,7 +5,7 @@
  */
 import OpenSeadragon from 'openseadragon';
 import { NucleiApi, NucleiServerError } from './api-client.js';
-import { cellsMeeting, computeGrid, rectHoldsPoint, type ComputeCell, type ComputeGrid as CellGrid } from '@nucleilens/pipeline/grid';
+import { cellAt, cellsMeeting, computeGrid, rectHoldsPoint, type ComputeCell, type ComputeGrid as CellGrid } from '@nucleilens/pipeline/grid';
 import { cellKey, snapRect } from './core/compute-grid.js';
 import {
   modelDefaultParams,
@@ -384,15 +384,17 @@ export class NucleiOverlay {
 
   // ---- frames -------------------------------------------------------------------------
 
-  private frame(): void {
+  /** Draws the scene; `only` (level-0 rectangles) when nothing outside them changed. */
+  private frame(only?: readonly Rect[]): void {
     if (this.destroyed) return;
     const mode = this.computeMode();
     if (mode !== this.mode) {
       this.mode = mode;
       this.applyMode();
       this.scheduleRefresh();
+      only = undefined;
     }
-    this.lastDrawMs = this.layer.draw(this.mode === 'vector' ? this.imageToScreen() : null, this.drawStyle, this.opacity);
+    this.lastDrawMs = this.layer.draw(this.mode === 'vector' ? this.imageToScreen() : null, this.drawStyle, this.opacity, only);
   }
 
   private applyMode(): void {
@@ -689,21 +691,31 @@ export class NucleiOverlay {
       this.layer.clearCells();
       for (const [k, c] of this.shown) this.layer.setCell(k, c.records);
       if (this.panel) renderLegend(this.panel.legend, this.colorBy, this.domain);
-    } else {
+    }
+    // A tile's nuclei, old and new, lie in its region (core plus halo): only there can a
+    // partial redraw find changed pixels.
+    let changed: Rect[] | undefined = all ? undefined : [];
+    if (!all) {
       for (const k of this.dirtyCells) {
         const c = this.shown.get(k);
         if (c) this.layer.setCell(k, c.records);
         else this.layer.deleteCell(k);
+        const [col, row] = k.split('_').map(Number);
+        // A key from another grid (the slide changed) has no region here: draw everything.
+        const grid = this.cells;
+        changed = changed && grid && col < grid.cols && row < grid.rows ? [...changed, cellAt(grid, col, row).region] : undefined;
       }
     }
     this.dirtyCells.clear();
     this.sceneAll = false;
+    let hoverGone = false;
     if (this.hovered && !records.includes(this.hovered)) {
       this.hovered = null;
       this.layer.setHovered(null);
       this.tooltip.show(null, 0, 0);
+      hoverGone = true;
     }
-    this.frame();
+    this.frame(hoverGone ? undefined : changed);
     this.updateStats(source);
     this.lastSceneMs = performance.now() - t0;
     this.checkIdle();

@@ -15,6 +15,7 @@ import {
   type RampDomain,
 } from './core/color-scale.js';
 import type { DrawStyle } from './panel.js';
+import type { Rect } from './core/server-types.js';
 
 /**
  * Level-0 px to viewer-element CSS px, an affine map that also carries the viewer's
@@ -46,6 +47,8 @@ export class VectorLayer {
   private colorOf: (r: NucleusRecord) => string = (r) => INSTANCE_PALETTE[instanceBucket(r.id)];
   private selectedPath: Path2D | undefined;
   private hoverPath: Path2D | undefined;
+  /** Transform, style, opacity and canvas size of the last whole draw; a partial one needs the same. */
+  private drawnUnder: string | undefined;
 
   constructor(private readonly parent: HTMLElement) {
     this.canvas = document.createElement('canvas');
@@ -114,9 +117,13 @@ export class VectorLayer {
 
   /**
    * Draws the scene under `t`, or clears the canvas when `t` is null.
+   * @param only level-0 rectangles to redraw, the rest of the canvas kept as it is: what a
+   *   compute tile's new results can change lies in its region, and redrawing a few tiles'
+   *   area rasterizes a fraction of the outlines. Ignored (everything is drawn) unless the
+   *   last draw had the same transform, style, opacity and canvas size.
    * @returns milliseconds spent
    */
-  draw(t: ImageToScreen | null, style: DrawStyle, opacity: number): number {
+  draw(t: ImageToScreen | null, style: DrawStyle, opacity: number, only?: readonly Rect[]): number {
     const t0 = performance.now();
     const dpr = window.devicePixelRatio || 1;
     const w = this.parent.clientWidth;
@@ -129,8 +136,58 @@ export class VectorLayer {
     }
     const g = this.g;
     g.setTransform(1, 0, 0, 1, 0, 0);
+    const under = t && opacity > 0 ? `${t.a},${t.b},${t.c},${t.d},${t.e},${t.f}|${style}|${opacity}|${this.canvas.width}x${this.canvas.height}|${dpr}` : undefined;
+    if (only && under !== undefined && under === this.drawnUnder && t) {
+      g.save();
+      g.beginPath();
+      // Whole device pixels, so every pixel is either redrawn entirely or left alone; the
+      // margin covers the widest outline (a selected one) of a nucleus at the region's edge.
+      const margin = Math.ceil(5 * dpr) + 1;
+      for (const r of only) {
+        const b = this.deviceBox(t, r, dpr, margin);
+        if (!b) continue;
+        g.clearRect(b.x, b.y, b.width, b.height);
+        g.rect(b.x, b.y, b.width, b.height);
+      }
+      g.clip();
+      this.paint(t, style, opacity, dpr);
+      g.restore();
+      return performance.now() - t0;
+    }
     g.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    if (!t || opacity <= 0) return performance.now() - t0;
+    this.drawnUnder = under;
+    if (t && opacity > 0) this.paint(t, style, opacity, dpr);
+    return performance.now() - t0;
+  }
+
+  /** The canvas pixels (device px, whole) that level-0 rectangle `r` covers under `t`, grown by `margin`. */
+  private deviceBox(t: ImageToScreen, r: Rect, dpr: number, margin: number): Rect | undefined {
+    let x0 = Infinity;
+    let y0 = Infinity;
+    let x1 = -Infinity;
+    let y1 = -Infinity;
+    for (const [x, y] of [
+      [r.x, r.y],
+      [r.x + r.width, r.y],
+      [r.x, r.y + r.height],
+      [r.x + r.width, r.y + r.height],
+    ]) {
+      const sx = (t.a * x + t.c * y + t.e) * dpr;
+      const sy = (t.b * x + t.d * y + t.f) * dpr;
+      x0 = Math.min(x0, sx);
+      y0 = Math.min(y0, sy);
+      x1 = Math.max(x1, sx);
+      y1 = Math.max(y1, sy);
+    }
+    const left = Math.max(0, Math.floor(x0) - margin);
+    const top = Math.max(0, Math.floor(y0) - margin);
+    const right = Math.min(this.canvas.width, Math.ceil(x1) + margin);
+    const bottom = Math.min(this.canvas.height, Math.ceil(y1) + margin);
+    return right > left && bottom > top ? { x: left, y: top, width: right - left, height: bottom - top } : undefined;
+  }
+
+  private paint(t: ImageToScreen, style: DrawStyle, opacity: number, dpr: number): void {
+    const g = this.g;
     g.setTransform(t.a * dpr, t.b * dpr, t.c * dpr, t.d * dpr, t.e * dpr, t.f * dpr);
     const px = 1 / t.scale;
     const devicePx = px / dpr;
@@ -165,7 +222,6 @@ export class VectorLayer {
       g.strokeStyle = '#fff';
       g.stroke(this.hoverPath);
     }
-    return performance.now() - t0;
   }
 
   destroy(): void {
