@@ -20,6 +20,8 @@ import {
   recordHolds,
   recordsFromPacked,
   snapRect,
+  cellKey,
+  parseCellKey,
   splitProbPixels,
   previewWindow,
   tileNuclei,
@@ -30,6 +32,11 @@ import {
   type ProbTile,
   type Rect,
 } from '@nucleilens/viewer-plugin/core';
+
+test('parseCellKey inverts cellKey and refuses anything else', () => {
+  assert.deepEqual(parseCellKey(cellKey(3, 17)), { col: 3, row: 17 });
+  for (const bad of ['3_', '_7', '3-7', '3_7_1', 'a_b', '-1_2', '']) assert.equal(parseCellKey(bad), undefined, bad);
+});
 
 test('snapRect rounds outwards and clips to the slide', () => {
   assert.deepEqual(snapRect({ x: -3.2, y: 10.5, width: 20.1, height: 5 }, 100, 100), { x: 0, y: 10, width: 17, height: 6 });

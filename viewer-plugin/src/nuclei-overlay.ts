@@ -6,7 +6,7 @@
 import OpenSeadragon from 'openseadragon';
 import { NucleiApi, NucleiServerError } from './api-client.js';
 import { cellAt, cellsMeeting, computeGrid, rectHoldsPoint, type ComputeCell, type ComputeGrid as CellGrid } from '@nucleilens/pipeline/grid';
-import { cellKey, snapRect } from './core/compute-grid.js';
+import { cellKey, parseCellKey, snapRect } from './core/compute-grid.js';
 import {
   modelDefaultParams,
   paramsKey,
@@ -700,10 +700,11 @@ export class NucleiOverlay {
         const c = this.shown.get(k);
         if (c) this.layer.setCell(k, c.records);
         else this.layer.deleteCell(k);
-        const [col, row] = k.split('_').map(Number);
+        const at = parseCellKey(k);
         // A key from another grid (the slide changed) has no region here: draw everything.
-        const grid = this.cells;
-        changed = changed && grid && col < grid.cols && row < grid.rows ? [...changed, cellAt(grid, col, row).region] : undefined;
+        if (changed && at && this.cells && at.col < this.cells.cols && at.row < this.cells.rows) {
+          changed.push(cellAt(this.cells, at.col, at.row).region);
+        } else changed = undefined;
       }
     }
     this.dirtyCells.clear();

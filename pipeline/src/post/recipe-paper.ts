@@ -11,7 +11,7 @@ import { dilateLabels } from './dilate-labels.js';
 import { buildElevation } from './elevation.js';
 import type { PaperPostprocessParams, PostprocessParams } from './postprocess-params.js';
 import { removeSmallObjects } from './remove-small-objects.js';
-import { complementRuns, grow, mergeRuns, uniteRuns, type Runs } from './run-labelling.js';
+import { complementRuns, grow, mergeRuns, uniteRuns, type RunComponents, type Runs } from './run-labelling.js';
 import { watershed } from './watershed.js';
 
 /**
@@ -115,32 +115,29 @@ function cutRuns(mask: ProbMap, threshold: number, lines: Int32Array | undefined
   return { runs: n, start, end };
 }
 
+/** The runs of the components whose area `keep` accepts, in raster order. */
+function componentRuns(c: RunComponents, keep: (area: number) => boolean): Runs {
+  const start = new Int32Array(c.runs);
+  const end = new Int32Array(c.runs);
+  let n = 0;
+  for (let r = 0; r < c.runs; r++) {
+    if (!keep(c.area[c.label[r]])) continue;
+    start[n] = c.start[r];
+    end[n++] = c.end[r];
+  }
+  return { runs: n, start, end };
+}
+
 /**
  * Steps 3 to 5 on runs, never on pixels until the labels are written: drop objects under
  * `minArea` (8-connected), fill every 8-connected background piece under `maxHole`, border
  * or not (MATLAB `1 - bwareaopen(1 - bw, n)`), and label 8-connected in raster order.
  */
 function cleanFillLabel(cut: Runs, width: number, height: number, minArea: number, maxHole: number, into?: Int32Array): CountedLabels {
-  const objects = uniteRuns(cut, width, 8);
-  const keptStart = new Int32Array(objects.runs);
-  const keptEnd = new Int32Array(objects.runs);
-  let kept = 0;
-  for (let r = 0; r < objects.runs; r++) {
-    if (objects.area[objects.label[r]] < minArea) continue;
-    keptStart[kept] = objects.start[r];
-    keptEnd[kept++] = objects.end[r];
-  }
-  const foreground = { runs: kept, start: keptStart, end: keptEnd };
+  const foreground = componentRuns(uniteRuns(cut, width, 8), (area) => area >= minArea);
   const background = uniteRuns(complementRuns(foreground, width, height), width, 8);
-  const holeStart = new Int32Array(background.runs);
-  const holeEnd = new Int32Array(background.runs);
-  let holes = 0;
-  for (let r = 0; r < background.runs; r++) {
-    if (background.area[background.label[r]] >= maxHole) continue;
-    holeStart[holes] = background.start[r];
-    holeEnd[holes++] = background.end[r];
-  }
-  const filled = uniteRuns(mergeRuns(foreground, { runs: holes, start: holeStart, end: holeEnd }, width), width, 8);
+  const holes = componentRuns(background, (area) => area < maxHole);
+  const filled = uniteRuns(mergeRuns(foreground, holes, width), width, 8);
   const data = into ? into.fill(0) : new Int32Array(width * height);
   for (let r = 0; r < filled.runs; r++) data.fill(filled.label[r], filled.start[r], filled.end[r]);
   return { labels: { width, height, data }, count: filled.count };

@@ -136,10 +136,10 @@ export function watershed(
   const { stride } = plane;
   const cell = plane.data;
   let openCount = 0;
+  const m = opts.mask?.data;
   for (let y = 0; y < height; y++) {
     const row = (y + 1) * stride + 1;
     const src = y * width;
-    const m = opts.mask?.data;
     for (let x = 0; x < width; x++) {
       const i = row + x;
       const id = cell[i];

@@ -11,6 +11,16 @@ export function cellKey(col: number, row: number): string {
 }
 
 /**
+ * The column and row of a {@link cellKey}, or undefined for anything else.
+ * @example
+ * parseCellKey('3_7'); // { col: 3, row: 7 }
+ */
+export function parseCellKey(key: string): { col: number; row: number } | undefined {
+  const m = /^(\d+)_(\d+)$/.exec(key);
+  return m ? { col: Number(m[1]), row: Number(m[2]) } : undefined;
+}
+
+/**
  * `rect` rounded outwards to whole pixels and clipped to the slide, so the viewer and the
  * server's `/nuclei?x=&y=&w=&h=` speak of exactly the same rectangle.
  * @example
