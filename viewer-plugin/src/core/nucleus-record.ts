@@ -113,9 +113,11 @@ export function packNuclei(instances: readonly NucleusInstance[], idNamespace: s
   instances.forEach((n, k) => {
     ids.push(nucleusFeatureId(n, idNamespace));
     let o = ringStart[k];
-    for (const [x, y] of n.outline) {
-      rings[o++] = x;
-      rings[o++] = y;
+    // No `const [x, y]` destructuring: it allocates iterator results per point, megabytes per
+    // slider step in a worker whose garbage collector shares the cores.
+    for (const point of n.outline) {
+      rings[o++] = point[0];
+      rings[o++] = point[1];
     }
     for (let c = 0; c < QUPATH_COLUMNS.length; c++) {
       const v = qupathValue(QUPATH_COLUMNS[c], n);
