@@ -311,7 +311,8 @@ test('redrawing only the tiles a preview changed leaves the pixels of a whole re
     const pixels = () => canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
     const params = overlay.getParams();
     const out: { differ: number; maxDiff: number; drawn: number; where: number[] }[] = [];
-    // Each preview's tiles arrive one by one and are drawn as they come, over the old scene;
+    // Each preview's first tile is drawn alone, the others together once all are in, each
+    // time over the old scene;
     // the minimum area removes and brings back whole nuclei (the tiny model's mask is
     // nearly binary, so its threshold changes little).
     for (const minNucleusArea of [250, 40, 160]) {

@@ -65,6 +65,9 @@ export interface NucleiOverlayState {
 /** Server results kept per (parameters, compute tile); older entries are dropped first. */
 const SERVER_CACHE_CELLS = 512;
 
+/** Longest wait between frames while a slider step's tiles stream in (see previewTile). */
+const PREVIEW_FRAME_MS = 100;
+
 /** Fetches cancelled because their answer is no longer wanted. */
 function isAbort(e: unknown): boolean {
   return (e as { name?: string })?.name === 'AbortError';
@@ -102,6 +105,11 @@ export class NucleiOverlay {
   private pending = new Map<string, number>();
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private sceneFrame = 0;
+  /** Compute generation of the preview results last drawn, and when a scene was last built. */
+  private sceneGen = 0;
+  private lastSceneAt = 0;
+  /** Dirty tiles whose paths are already built for the current colouring. */
+  private readonly pathsBuilt = new Set<string>();
   private lastWorkerMs: number | undefined;
   private lastDrawMs = 0;
   private lastSceneMs = 0;
@@ -252,10 +260,15 @@ export class NucleiOverlay {
             done: (gen, ms, missing) => {
               for (const k of missing) this.probsCells.delete(k);
               this.lastWorkerMs = ms;
+              // Drawn now, not at the next animation frame: the canvas reaches the screen
+              // with that frame either way, and the work is done before it. Before the busy
+              // flag drops, so idle means drawn.
+              if (this.dirtyCells.size > 0) this.drawSceneNow('preview');
               this.setBusy('preview', this.tuner?.busy ?? false);
             },
             error: (e) => {
               this.report('worker', { code: e.code, message: e.message });
+              if (this.dirtyCells.size > 0) this.scheduleScene('preview');
               this.setBusy('preview', this.tuner?.busy ?? false);
             },
           },
@@ -606,7 +619,18 @@ export class NucleiOverlay {
     if (have && have.source === 'server' && have.paramsKey === pk) return;
     this.tileGen.set(key, gen);
     this.setShown(key, { records: recordsFromPacked(nuclei), paramsKey: pk, source: 'preview' });
-    this.scheduleScene('preview');
+    // A slider step's first tile (the centre) is drawn at the next frame, the others together
+    // when the sweep ends (the pool's done), or every PREVIEW_FRAME_MS during a long one:
+    // each frame costs the main thread a commit and a raster besides the paths, time the
+    // workers need when cores are few. Paths of tiles that wait are built now, while the
+    // workers still compute.
+    if (gen !== this.sceneGen || performance.now() - this.lastSceneAt >= PREVIEW_FRAME_MS) {
+      this.sceneGen = gen;
+      this.scheduleScene('preview');
+    } else if (!this.sceneAll) {
+      this.layer.setCell(key, this.shown.get(key)!.records);
+      this.pathsBuilt.add(key);
+    }
   }
 
   /**
@@ -649,6 +673,13 @@ export class NucleiOverlay {
 
   // ---- scene, stats -------------------------------------------------------------------
 
+  /** Rebuilds and draws the scene at once, instead of at the frame that may be scheduled. */
+  private drawSceneNow(source: 'server' | 'preview'): void {
+    if (this.sceneFrame) cancelAnimationFrame(this.sceneFrame);
+    this.sceneFrame = 0;
+    this.rebuildScene(source);
+  }
+
   private scheduleScene(source: 'server' | 'preview'): void {
     if (this.sceneFrame) return;
     this.sceneFrame = requestAnimationFrame(() => {
@@ -673,6 +704,7 @@ export class NucleiOverlay {
   private rebuildScene(source: 'server' | 'preview'): void {
     if (this.destroyed) return;
     const t0 = performance.now();
+    this.lastSceneAt = t0;
     const records: NucleusRecord[] = [];
     for (const cell of this.shown.values()) for (const r of cell.records) records.push(r);
     this.records = records;
@@ -698,8 +730,8 @@ export class NucleiOverlay {
     if (!all) {
       for (const k of this.dirtyCells) {
         const c = this.shown.get(k);
-        if (c) this.layer.setCell(k, c.records);
-        else this.layer.deleteCell(k);
+        if (!c) this.layer.deleteCell(k);
+        else if (!this.pathsBuilt.has(k)) this.layer.setCell(k, c.records);
         const at = parseCellKey(k);
         // A key from another grid (the slide changed) has no region here: draw everything.
         if (changed && at && this.cells && at.col < this.cells.cols && at.row < this.cells.rows) {
@@ -708,6 +740,7 @@ export class NucleiOverlay {
       }
     }
     this.dirtyCells.clear();
+    this.pathsBuilt.clear();
     this.sceneAll = false;
     let hoverGone = false;
     if (this.hovered && !records.includes(this.hovered)) {
