@@ -134,9 +134,10 @@ export function measureNuclei(labels: LabelImage, opts: MeasureOptions = {}): Nu
     const perimeter = sums[o + STAT.PERIMETER];
     const equivalentDiameter = Math.sqrt((4 * n) / Math.PI);
     const ring = simplifyRing(traceOuterBoundary(labels, stats.ids[k], stats.firstPixel[k]), tolerance);
-    const outline: [number, number][] = [];
-    for (let p = 0; p < ring.length; p += 2) outline.push([ring[p] + ox, ring[p + 1] + oy]);
-    outline.push([outline[0][0], outline[0][1]]);
+    // Sized up front: pushing grows the array by copies, garbage for every nucleus.
+    const outline = new Array<[number, number]>(ring.length / 2 + 1);
+    for (let p = 0; p < ring.length; p += 2) outline[p / 2] = [ring[p] + ox, ring[p + 1] + oy];
+    outline[ring.length / 2] = [outline[0][0], outline[0][1]];
     const instance: NucleusInstance = {
       id: stats.ids[k],
       area: n,

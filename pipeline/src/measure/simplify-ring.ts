@@ -21,6 +21,11 @@ function footParameter(px: number, py: number, ax: number, ay: number, vx: numbe
  */
 const NEAR = 1e-11;
 
+// Scratch kept between calls: a viewer worker simplifies every outline of a view on each
+// slider step, and in browsers each fresh typed array costs an allocation outside the JS
+// heap and a sweep by the garbage collector. Callers never see it.
+let keepScratch = new Uint8Array(1024);
+
 /**
  * Simplifies a ring given as flat [x0, y0, x1, y1, ...] (not closed): every dropped vertex
  * lies within `tolerance` of the simplified ring. The ring is split at its first vertex and
@@ -60,7 +65,9 @@ export function simplifyRing(ring: readonly number[], tolerance: number): number
       far = i;
     }
   }
-  const keep = new Uint8Array(n + 1); // index n stands for vertex 0 closing the ring
+  if (keepScratch.length < n + 1) keepScratch = new Uint8Array(2 * (n + 1));
+  const keep = keepScratch; // index n stands for vertex 0 closing the ring
+  keep.fill(0, 0, n + 1);
   keep[0] = 1;
   keep[far] = 1;
   keep[n] = 1;
@@ -140,7 +147,14 @@ export function simplifyRing(ring: readonly number[], tolerance: number): number
       stack.push(a, worst, worst, b);
     }
   }
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) if (keep[i]) out.push(ring[2 * i], ring[2 * i + 1]);
-  return out.length >= 6 ? out : ring.slice();
+  let kept = 0;
+  for (let i = 0; i < n; i++) kept += keep[i];
+  if (kept < 3) return ring.slice();
+  const out = new Array<number>(2 * kept);
+  for (let i = 0, o = 0; i < n; i++) {
+    if (keep[i] === 0) continue;
+    out[o++] = ring[2 * i];
+    out[o++] = ring[2 * i + 1];
+  }
+  return out;
 }
