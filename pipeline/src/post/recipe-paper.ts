@@ -76,11 +76,15 @@ export function paperMarkerCut(mask: ProbMap, marker: ProbMap, params: PaperPost
   return { key, width: mask.width, height: mask.height, lines: cutLines(mask, marker, unused, params) };
 }
 
-/** Runs being collected: `start`/`end` grow as {@link cutRow} fills them. */
-interface RunBuilder {
-  runs: number;
-  start: Int32Array;
-  end: Int32Array;
+/**
+ * Runs being collected: `start`/`end` grow as {@link cutRow} fills them. A class of its
+ * own, never handed on: a mutated object of the shape other run lists share sent the
+ * worker's optimized code for those back to the interpreter ("wrong map", traced in chromium).
+ */
+class RunBuilder {
+  runs = 0;
+  start: Int32Array = new Int32Array(4096);
+  end: Int32Array = new Int32Array(4096);
 }
 
 /**
@@ -91,12 +95,12 @@ function cutRuns(mask: ProbMap, threshold: number, lines: Int32Array | undefined
   const { width, height, data } = mask;
   const above = exceedLevel(mask, threshold);
   const cuts = lines ?? new Int32Array(0);
-  const out: RunBuilder = { runs: 0, start: new Int32Array(4096), end: new Int32Array(4096) };
+  const out = new RunBuilder();
   // One call per row, not the scan inlined here: browsers optimize a function with a hot
   // inner loop on stack replacement and throw that code away at every loop exit, which
   // measured ~3 deoptimizations per tile and slower scans in the viewer's worker.
   for (let y = 0, k = 0; y < height; y++) k = cutRow(data, y * width, (y + 1) * width, above, cuts, k, out);
-  return out;
+  return { runs: out.runs, start: out.start, end: out.end };
 }
 
 /**
