@@ -13,7 +13,9 @@
  *   - worker: post-processing + measurement of the view in the tuning workers,
  *   - main thread: the last tile's scene update (its paths, count, stats) and the frame,
  *   - reference: one plain frame (pan/zoom redraw of the same outlines, no new data),
- *     rasterized (a one-pixel read-back forces the canvas to draw at once).
+ *     rasterized (a one-pixel read-back forces the canvas to draw at once);
+ * and, not in the medians, the whole view of the first step after the slide opened (what a
+ * user's first touch of a slider costs).
  * Target: whole view under 50 ms (issue #6). Skips when /usr/bin/chromium is absent.
  * Usage: node build/bench/viewer-redraw.js [--model CARD] [--changes N] [--marker-changes N] [--verbose]
  */
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
     if (size.height !== VIEW.height || size.width !== VIEW.width) {
       await page.setViewportSize({ width: VIEW.width + 330 + (VIEW.width - size.width), height: VIEW.height + 44 + (VIEW.height - size.height) });
     }
-    const series = (field: 'maskThreshold' | 'markerThreshold', changes: number): Promise<Sample[]> => page.evaluate(
+    const series = (field: 'maskThreshold' | 'markerThreshold', changes: number): Promise<{ samples: Sample[]; firstStepMs: number }> => page.evaluate(
       async ({ changes, field }) => {
         type Overlay = {
           state(): { mode: string; pending: number; probsCells: number; count?: number; params: Record<string, unknown>; lastWorkerMs?: number; lastSceneMs: number };
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
         await idle('after loading');
         const base = overlay.state().params;
         const out: Sample[] = [];
+        let firstStepMs = NaN;
         for (let i = 0; i < changes + 1; i++) {
           const value = i % 2 === 0 ? 0.3 : 0.2;
           let first = 0;
@@ -115,15 +118,16 @@ async function main(): Promise<void> {
           }
           frames.sort((a, b) => a - b);
           // The first change warms the workers' JIT; it is not counted.
+          if (i === 0) firstStepMs = t1 - t0;
           if (i > 0) out.push({ firstMs: first - t0, wholeMs: t1 - t0, workerMs: s.lastWorkerMs ?? NaN, sceneMs: s.lastSceneMs, frameMs: frames[2], count: s.count ?? 0 });
           await sleep(50);
         }
-        return out;
+        return { samples: out, firstStepMs };
       },
       { changes, field },
     );
-    const samples = await series('maskThreshold', CHANGES);
-    const markerSamples = MARKER_CHANGES > 0 ? await series('markerThreshold', MARKER_CHANGES) : [];
+    const { samples, firstStepMs } = await series('maskThreshold', CHANGES);
+    const markerSamples = MARKER_CHANGES > 0 ? (await series('markerThreshold', MARKER_CHANGES)).samples : [];
     const cores = await page.evaluate(() => (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator.hardwareConcurrency);
     const pick = (k: keyof Sample) => summarize(samples.map((s) => s[k]));
     if (process.argv.includes('--verbose')) console.log(`  whole view per change: ${samples.map((s) => s.wholeMs.toFixed(0)).join(' ')} ms`);
@@ -138,6 +142,7 @@ async function main(): Promise<void> {
     console.log(`  worker post-process + measure  ${fmt(pick('workerMs'))}`);
     console.log(`  main thread scene + frame      ${fmt(pick('sceneMs'))}`);
     console.log(`  reference: plain frame         ${fmt(frame)}`);
+    console.log(`  first step after opening       whole view ${firstStepMs.toFixed(1)} ms (not in the medians: the workers' first run)`);
     console.log(`  ratio whole view / plain frame ${(whole.median / frame.median).toFixed(1)}; whole view / 50 ms target ${(whole.median / 50).toFixed(2)}`);
     if (markerSamples.length > 0) {
       const pickMarker = (k: keyof Sample) => summarize(markerSamples.map((s) => s[k]));

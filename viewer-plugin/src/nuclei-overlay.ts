@@ -266,6 +266,7 @@ export class NucleiOverlay {
               if (this.dirtyCells.size > 0) this.drawSceneNow('preview');
               this.setBusy('preview', this.tuner?.busy ?? false);
             },
+            warmed: () => this.checkIdle(),
             error: (e) => {
               this.report('worker', { code: e.code, message: e.message });
               if (this.dirtyCells.size > 0) this.scheduleScene('preview');
@@ -566,7 +567,12 @@ export class NucleiOverlay {
     this.begin('probs');
     this.api
       .probs({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, this.fetchAbort.signal)
-      .then((listing) => tuner.load(listing.tiles.filter((t) => keys.has(cellKey(t.col, t.row)))))
+      .then((listing) => {
+        // With the committed parameters over the current view: what the first slider step
+        // starts from. During a preview the compute already does that work.
+        const warm = !this.preview && this.grid ? { params: this.params, view: this.viewRect(), halo: this.grid.halo } : undefined;
+        return tuner.load(listing.tiles.filter((t) => keys.has(cellKey(t.col, t.row))), warm);
+      })
       .then((r) => {
         for (const k of r.loaded) this.probsCells.add(k);
         if (r.failed.length) this.report('probs', { code: r.failed[0].error.code, message: r.failed[0].error.message });
@@ -887,7 +893,8 @@ export class NucleiOverlay {
       this.pending.size === 0 &&
       this.refreshTimer === undefined &&
       this.sceneFrame === 0 &&
-      !(this.tuner?.busy ?? false)
+      !(this.tuner?.busy ?? false) &&
+      !(this.tuner?.warming ?? false)
     );
   }
 
@@ -898,7 +905,10 @@ export class NucleiOverlay {
     for (const w of waiters) w();
   }
 
-  /** Resolves once nothing is being fetched or computed and the scene is drawn. */
+  /**
+   * Resolves once nothing is being fetched or computed (previews, and the background run of
+   * newly loaded tiles) and the scene is drawn.
+   */
   whenIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));

@@ -8,7 +8,7 @@ import type { TileContext } from './core/tile-nuclei.js';
 import type { ProbsTileRef, Rect } from './core/server-types.js';
 import type { PackedNuclei } from './core/nucleus-record.js';
 import { cellKey } from './core/compute-grid.js';
-import type { WireError, WorkerReply, WorkerRequest } from './worker/protocol.js';
+import type { WarmSpec, WireError, WorkerReply, WorkerRequest } from './worker/protocol.js';
 
 /** What the pool reports. */
 export interface TuningHandlers {
@@ -16,6 +16,8 @@ export interface TuningHandlers {
   tile(gen: number, key: string, nuclei: PackedNuclei, ms: number): void;
   /** Every worker finished generation `gen` (or a later one); `missing` keys had no cached tile. */
   done(gen: number, ms: number, missing: string[]): void;
+  /** No worker has background runs of loaded tiles left ({@link TuningPool.warming} is false). */
+  warmed(): void;
   /** A worker failed: could not load, or threw while post-processing. */
   error(e: WireError): void;
 }
@@ -25,6 +27,8 @@ interface Member {
   /** Newest compute generation sent, and newest reported done. */
   sent: number;
   done: number;
+  /** Background runs of loaded tiles are queued there. */
+  warming: boolean;
 }
 
 /** A pool of tuning workers. */
@@ -54,7 +58,7 @@ export class TuningPool {
     this.maxOwners = 4 * Math.max(maxTiles, 1);
     for (let i = 0; i < n; i++) {
       const worker = new Worker(workerUrl);
-      const m: Member = { worker, sent: 0, done: 0 };
+      const m: Member = { worker, sent: 0, done: 0, warming: false };
       worker.onmessage = (ev: MessageEvent<WorkerReply>) => this.receive(m, ev.data);
       worker.onerror = (ev) => {
         ev.preventDefault();
@@ -100,7 +104,12 @@ export class TuningPool {
 
   private receive(m: Member, r: WorkerReply): void {
     switch (r.type) {
+      case 'warmed':
+        m.warming = false;
+        if (!this.warming) this.h.warmed();
+        return;
       case 'loaded': {
+        m.warming ||= r.warming;
         const resolve = this.loads.get(r.requestId);
         this.loads.delete(r.requestId);
         resolve?.(r);
@@ -133,8 +142,11 @@ export class TuningPool {
     this.h.done(gen, performance.now() - t0, missing);
   }
 
-  /** Fetches and decodes, in the owning workers, the tiles not yet cached there. */
-  async load(tiles: readonly ProbsTileRef[]): Promise<{ loaded: string[]; failed: { key: string; error: WireError }[] }> {
+  /**
+   * Fetches and decodes, in the owning workers, the tiles not yet cached there; with `warm`,
+   * each newly decoded tile is then post-processed in the background (see {@link WarmSpec}).
+   */
+  async load(tiles: readonly ProbsTileRef[], warm?: WarmSpec): Promise<{ loaded: string[]; failed: { key: string; error: WireError }[] }> {
     const byMember = new Map<Member, ProbsTileRef[]>();
     const pixels = new Map(tiles.map((t) => [cellKey(t.col, t.row), t.region.width * t.region.height]));
     const owners = this.assign([...pixels.keys()], (k) => pixels.get(k)!);
@@ -150,7 +162,7 @@ export class TuningPool {
           new Promise<Extract<WorkerReply, { type: 'loaded' }>>((resolve) => {
             const requestId = this.nextLoadId++;
             this.loads.set(requestId, resolve);
-            this.post(m, { type: 'load', requestId, tiles: list });
+            this.post(m, { type: 'load', requestId, tiles: list, ...(warm && { warm }) });
           }),
       ),
     );
@@ -178,6 +190,11 @@ export class TuningPool {
   /** Whether any worker is still computing. */
   get busy(): boolean {
     return this.members.some((m) => m.done < m.sent);
+  }
+
+  /** Whether any worker still has background runs of loaded tiles queued. */
+  get warming(): boolean {
+    return this.members.some((m) => m.warming);
   }
 
   terminate(): void {

@@ -17,8 +17,12 @@ export interface WireError {
 /** Main thread -> worker. */
 export type WorkerRequest =
   | { readonly type: 'init'; readonly ctx: TileContext; readonly maxTiles: number }
-  /** Fetch and decode these probability tiles (absolute `url`s) unless already cached. */
-  | { readonly type: 'load'; readonly requestId: number; readonly tiles: readonly ProbsTileRef[] }
+  /**
+   * Fetch and decode these probability tiles (absolute `url`s) unless already cached; with
+   * `warm`, post-process each newly decoded tile once when nothing else is asked (see
+   * {@link WarmSpec}).
+   */
+  | { readonly type: 'load'; readonly requestId: number; readonly tiles: readonly ProbsTileRef[]; readonly warm?: WarmSpec }
   /**
    * Post-process the cached tiles `keys` ("col_row", most important first) with `params`,
    * for the nuclei whose centroid lies in `view` (level-0 px; each tile is cropped to its
@@ -33,9 +37,23 @@ export type WorkerRequest =
       readonly halo: number;
     };
 
+/**
+ * Parameters and view a newly loaded tile is post-processed with in the background, results
+ * kept to itself: the paper recipe's marker stage (a watershed per tile) is then ready, and
+ * the code compiled, before the first slider step, so that step costs what later ones do.
+ */
+export interface WarmSpec {
+  readonly params: PostprocessParams;
+  readonly view: Rect;
+  readonly halo: number;
+}
+
 /** Worker -> main thread. */
 export type WorkerReply =
-  | { readonly type: 'loaded'; readonly requestId: number; readonly loaded: string[]; readonly failed: { key: string; error: WireError }[] }
+  /** `warming`: newly decoded tiles are queued for the background run; `warmed` follows once it is over. */
+  | { readonly type: 'loaded'; readonly requestId: number; readonly loaded: string[]; readonly failed: { key: string; error: WireError }[]; readonly warming: boolean }
+  /** The background runs asked for by loads are over (none queued). */
+  | { readonly type: 'warmed' }
   /** One tile's nuclei under the parameters of compute request `requestId`. */
   | { readonly type: 'tile'; readonly requestId: number; readonly key: string; readonly nuclei: PackedNuclei; readonly ms: number }
   /** Every tile of compute request `requestId` is done (`missing`: keys not in the cache, never fetched by a compute). */

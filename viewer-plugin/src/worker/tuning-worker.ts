@@ -13,7 +13,7 @@ import { previewWindow, splitProbPixels, tileNuclei, tileWindow, type ProbTile, 
 import type { ProbsTileRef, Rect } from '../core/server-types.js';
 import { packNuclei, type PackedNuclei } from '../core/nucleus-record.js';
 import type { MarkerCut, PostprocessParams } from '@nucleilens/pipeline/post';
-import { toWireError, type WireError, type WorkerReply, type WorkerRequest } from './protocol.js';
+import { toWireError, type WarmSpec, type WireError, type WorkerReply, type WorkerRequest } from './protocol.js';
 
 interface WorkerScope {
   onmessage: ((ev: MessageEvent<WorkerRequest>) => void) | null;
@@ -87,8 +87,9 @@ async function decode(ref: ProbsTileRef): Promise<ProbTile> {
   return { col: ref.col, row: ref.row, core: ref.core, region: ref.region, mask, marker, hematoxylin };
 }
 
-async function load(requestId: number, refs: readonly ProbsTileRef[]): Promise<void> {
+async function load(requestId: number, refs: readonly ProbsTileRef[], warm: WarmSpec | undefined): Promise<void> {
   const loaded: string[] = [];
+  const decoded: string[] = [];
   const failed: { key: string; error: WireError }[] = [];
   await Promise.all(
     refs.map(async (ref) => {
@@ -102,12 +103,16 @@ async function load(requestId: number, refs: readonly ProbsTileRef[]): Promise<v
       try {
         remember(key, await decode(ref));
         loaded.push(key);
+        decoded.push(key);
       } catch (e) {
         failed.push({ key, error: toWireError(e) });
       }
     }),
   );
-  scope.postMessage({ type: 'loaded', requestId, loaded, failed });
+  const warmNow = warm !== undefined && decoded.length > 0;
+  if (warmNow) for (const key of decoded) warming.push({ key, warm });
+  scope.postMessage({ type: 'loaded', requestId, loaded, failed, warming: warming.length > 0 });
+  if (warmNow && !sweeping) void sweep();
 }
 
 type ComputeJob = Extract<WorkerRequest, { type: 'compute' }>;
@@ -116,6 +121,20 @@ let jobStart = 0;
 let sweeping = false;
 /** Tile key -> id of the compute request it was last computed for. */
 const doneFor = new Map<string, number>();
+/** Newly decoded tiles to post-process in the background, after any compute request. */
+const warming: { key: string; warm: WarmSpec }[] = [];
+
+/** Post-processes a newly loaded tile with results kept to itself (see WarmSpec). */
+function warmTile(key: string, warm: WarmSpec): void {
+  const tile = tiles.get(key);
+  if (!tile || !ctx) return;
+  const window = previewWindow(tile, warm.view, warm.halo);
+  try {
+    if (window) runTile(key, tile, warm.params, ctx, window);
+  } catch {
+    // A tile that cannot be post-processed fails, and is reported, when a slider asks for it.
+  }
+}
 
 // A message to ourselves: nested setTimeout(0) is clamped to 4 ms, a whole frame's budget
 // over a dozen tiles.
@@ -131,13 +150,20 @@ const yieldToMessages = (): Promise<void> =>
 async function sweep(): Promise<void> {
   sweeping = true;
   try {
-    while (job) {
+    while (job || warming.length > 0) {
+      if (!job) {
+        const w = warming.shift()!;
+        warmTile(w.key, w.warm);
+        if (warming.length === 0) scope.postMessage({ type: 'warmed' });
+        await yieldToMessages();
+        continue;
+      }
       const j = job;
       const key = j.keys.find((k) => tiles.has(k) && (doneFor.get(k) ?? 0) < j.requestId);
       if (key === undefined) {
         scope.postMessage({ type: 'computed', requestId: j.requestId, missing: j.keys.filter((k) => !tiles.has(k)), ms: performance.now() - jobStart });
         job = undefined;
-        break;
+        continue;
       }
       const tile = tiles.get(key) as ProbTile;
       const t0 = performance.now();
@@ -153,7 +179,7 @@ async function sweep(): Promise<void> {
       } catch (e) {
         scope.postMessage({ type: 'failed', requestId: j.requestId, error: toWireError(e) });
         job = undefined;
-        break;
+        continue;
       }
       doneFor.set(key, j.requestId);
       await yieldToMessages();
@@ -170,11 +196,12 @@ scope.onmessage = (ev) => {
       ctx = msg.ctx;
       maxTiles = msg.maxTiles;
       tiles.clear();
+      warming.length = 0;
       windows.clear();
       doneFor.clear();
       return;
     case 'load':
-      void load(msg.requestId, msg.tiles);
+      void load(msg.requestId, msg.tiles, msg.warm);
       return;
     case 'compute':
       job = msg;
