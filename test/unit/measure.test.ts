@@ -350,3 +350,27 @@ test('measureNuclei takes a hematoxylin plane instead of image + stain, with the
   assert.throws(() => measureNuclei(labels, { image, stain, hematoxylin: plane }), /not both/);
   assert.throws(() => measureNuclei(labels, { hematoxylin: { width: 4, height: 4, data: new Float32Array(16) } }), ShapeError);
 });
+
+test('measuring is not changed by what was measured before (working arrays are reused)', () => {
+  // Many labelled squares on a wide raster grow every working array; a small raster measured
+  // afterwards must come out as when it is measured first.
+  const small: LabelImage = { width: 6, height: 5, data: new Int32Array(30) };
+  for (const i of [7, 8, 13, 14, 15, 20]) small.data[i] = 2;
+  small.data[28] = 5;
+  const first = measureNuclei(small, { micronsPerPixel: 0.5 });
+  const big: LabelImage = { width: 400, height: 300, data: new Int32Array(400 * 300) };
+  let id = 1;
+  for (let y = 1; y + 3 < 300; y += 4) {
+    for (let x = 1; x + 3 < 400; x += 4) {
+      for (let dy = 0; dy < 3; dy++) big.data.fill(id, (y + dy) * 400 + x, (y + dy) * 400 + x + 3);
+      id++;
+    }
+  }
+  assert.equal(measureNuclei(big).length, id - 1);
+  assert.deepEqual(measureNuclei(small, { micronsPerPixel: 0.5 }), first);
+  // A call that fails part-way (a negative label) leaves nothing behind either.
+  const bad: LabelImage = { width: 400, height: 300, data: big.data.slice() };
+  bad.data[299 * 400 + 399] = -1;
+  assert.throws(() => measureNuclei(bad), InvalidArgumentError);
+  assert.deepEqual(measureNuclei(small, { micronsPerPixel: 0.5 }), first);
+});

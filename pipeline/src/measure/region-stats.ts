@@ -121,6 +121,27 @@ function addPerimeterRow(
 }
 
 /**
+ * Working arrays kept between calls: a viewer worker gathers the stats of a dozen tiles on
+ * every slider step, and in browsers each fresh typed array (and each copy while one
+ * grows) costs an allocation outside the JS heap and a sweep by the garbage collector.
+ * Every slot is set before it is read, and results leave as copies, so calls never see
+ * each other's values.
+ */
+const work = {
+  capacity: 256,
+  sums: new Float64Array(256 * STRIDE),
+  ids: new Int32Array(256),
+  firstPixel: new Int32Array(256),
+  lastSpan: new Int32Array(256),
+  lastSpanRow: new Int32Array(256),
+  spanCount: new Int32Array(256),
+  rawSpans: new Int32Array(4096),
+  flags: new Uint8Array(0),
+  rowBorder: new Int32Array(0),
+  aboveBorder: new Int32Array(0),
+};
+
+/**
  * Gathers per-label sums in one pass over the labels' runs. Moment sums take a whole run at
  * once: they are exact integers, so the closed forms give the same values as adding pixel
  * by pixel. Perimeter and hematoxylin sums are still added pixel by pixel in raster order,
@@ -137,24 +158,24 @@ export function gatherRegionStats(labels: LabelImage, image?: RgbImage, hematoxy
   const denseLimit = data.length;
   let slotOfLabel = new Int32Array(Math.min(denseLimit, 1023) + 1);
   const slotOfSparse = new Map<number, number>();
-  let capacity = 256;
-  let sums = new Float64Array(capacity * STRIDE);
-  let ids = new Int32Array(capacity);
-  let firstPixel = new Int32Array(capacity);
+  let { capacity, sums, ids, firstPixel, rawSpans } = work;
   // Per slot: the index of its latest span in rawSpans and that span's row; its span count.
-  let lastSpan = new Int32Array(capacity);
-  let lastSpanRow = new Int32Array(capacity);
-  let spanCount = new Int32Array(capacity);
-  // Spans in raster order as [row, minCol, maxCol + 1, slot]; grouped by slot at the end.
-  let rawSpans = new Int32Array(16 * height + 1024);
+  let { lastSpan, lastSpanRow, spanCount } = work;
+  // rawSpans holds spans in raster order as [row, minCol, maxCol + 1, slot]; grouped by
+  // slot at the end.
   let nSpans = 0;
   let count = 0;
   const rgb = image?.data;
   // Border flags of the last three rows, and the border pixels of this row and the one above
   // as (column, slot) pairs: a row's perimeter is added once the row below is flagged.
-  const flags = new Uint8Array(3 * width);
-  let rowBorder = new Int32Array(2 * width);
-  let aboveBorder = new Int32Array(2 * width);
+  if (work.flags.length < 3 * width) {
+    work.flags = new Uint8Array(3 * width);
+    work.rowBorder = new Int32Array(2 * width);
+    work.aboveBorder = new Int32Array(2 * width);
+  }
+  const flags = work.flags;
+  let rowBorder = work.rowBorder;
+  let aboveBorder = work.aboveBorder;
   let nRowBorder = 0;
   let nAboveBorder = 0;
   for (let y = 0; y < height; y++) {
@@ -199,7 +220,9 @@ export function gatherRegionStats(labels: LabelImage, image?: RgbImage, hematoxy
           ids[k] = v;
           firstPixel[k] = row + x;
           lastSpanRow[k] = -1;
+          spanCount[k] = 0;
           const o = k * STRIDE;
+          sums.fill(0, o, o + STRIDE);
           sums[o + STAT.MIN_X] = x;
           sums[o + STAT.MIN_Y] = y;
           sums[o + STAT.MAX_X] = x;
@@ -275,6 +298,7 @@ export function gatherRegionStats(labels: LabelImage, image?: RgbImage, hematoxy
     nRowBorder = 0;
   }
   if (height > 0) addPerimeterRow(data, width, height, flags, height - 1, aboveBorder, nAboveBorder, sums);
+  Object.assign(work, { capacity, sums, ids, firstPixel, lastSpan, lastSpanRow, spanCount, rawSpans });
   const spanStart = new Int32Array(count + 1);
   for (let k = 0; k < count; k++) spanStart[k + 1] = spanStart[k] + spanCount[k];
   const spans = new Int32Array(3 * nSpans);
