@@ -20,7 +20,7 @@ export type WorkerRequest =
   /**
    * Fetch and decode these probability tiles (absolute `url`s) unless already cached; with
    * `warm`, post-process each newly decoded tile once when nothing else is asked (see
-   * {@link WarmSpec}).
+   * {@link WarmSpec}); a compute request drops what is still queued.
    */
   | { readonly type: 'load'; readonly requestId: number; readonly tiles: readonly ProbsTileRef[]; readonly warm?: WarmSpec }
   /**

@@ -204,6 +204,12 @@ scope.onmessage = (ev) => {
       void load(msg.requestId, msg.tiles, msg.warm);
       return;
     case 'compute':
+      // A slider step does the background runs' work for the tiles in view, with newer
+      // parameters: queued runs would only replace its marker stage with a stale one.
+      if (warming.length > 0) {
+        warming.length = 0;
+        scope.postMessage({ type: 'warmed' });
+      }
       job = msg;
       jobStart = performance.now();
       if (!sweeping) void sweep();
