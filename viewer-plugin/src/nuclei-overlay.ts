@@ -624,7 +624,8 @@ export class NucleiOverlay {
     const have = this.shown.get(key);
     if (have && have.source === 'server' && have.paramsKey === pk) return;
     this.tileGen.set(key, gen);
-    this.setShown(key, { records: recordsFromPacked(nuclei), paramsKey: pk, source: 'preview' });
+    const records = recordsFromPacked(nuclei);
+    this.setShown(key, { records, paramsKey: pk, source: 'preview' });
     // A slider step's first tile (the centre) is drawn at the next frame, the others together
     // when the sweep ends (the pool's done), or every PREVIEW_FRAME_MS during a long one:
     // each frame costs the main thread a commit and a raster besides the paths, time the
@@ -634,7 +635,7 @@ export class NucleiOverlay {
       this.sceneGen = gen;
       this.scheduleScene('preview');
     } else if (!this.sceneAll) {
-      this.layer.setCell(key, this.shown.get(key)!.records);
+      this.layer.setCell(key, records);
       this.pathsBuilt.add(key);
     }
   }
