@@ -41,6 +41,8 @@ export type WorkerRequest =
  * Parameters and view a newly loaded tile is post-processed with in the background, results
  * kept to itself: the paper recipe's marker stage (a watershed per tile) is then ready, and
  * the code compiled, before the first slider step, so that step costs what later ones do.
+ * A worker's first warmed tiles are also rehearsed at a nudged mask threshold (see the
+ * worker's REHEARSALS); `warmed` follows those too.
  */
 export interface WarmSpec {
   readonly params: PostprocessParams;

@@ -111,7 +111,7 @@ async function load(requestId: number, refs: readonly ProbsTileRef[], warm: Warm
   );
   const warmNow = warm !== undefined && decoded.length > 0;
   if (warmNow) for (const key of decoded) warming.push({ key, warm });
-  scope.postMessage({ type: 'loaded', requestId, loaded, failed, warming: warming.length > 0 });
+  scope.postMessage({ type: 'loaded', requestId, loaded, failed, warming: backgroundQueued() });
   if (warmNow && !sweeping) void sweep();
 }
 
@@ -123,18 +123,45 @@ let sweeping = false;
 const doneFor = new Map<string, number>();
 /** Newly decoded tiles to post-process in the background, after any compute request. */
 const warming: { key: string; warm: WarmSpec }[] = [];
+/**
+ * Rehearsals: background runs of warmed tiles at a nudged mask threshold, results thrown
+ * away, so V8 optimizes the slider-step path while the user is still looking. Without them
+ * the first several slider steps each paid for optimizing compilation (17-75 ms of CPU per
+ * hot function on a 2-core machine, measured with --trace-opt) and ran slower code
+ * meanwhile. Once per worker: the optimized code stays.
+ */
+const REHEARSALS = 24;
+let rehearsalsLeft = REHEARSALS;
+const rehearsing: { key: string; warm: WarmSpec }[] = [];
 
 /** Post-processes a newly loaded tile with results kept to itself (see WarmSpec). */
-function warmTile(key: string, warm: WarmSpec): void {
+function warmTile(key: string, warm: WarmSpec, params: PostprocessParams = warm.params): boolean {
   const tile = tiles.get(key);
-  if (!tile || !ctx) return;
+  if (!tile || !ctx) return false;
   const window = previewWindow(tile, warm.view, warm.halo);
+  if (!window) return false;
   try {
-    if (window) runTile(key, tile, warm.params, ctx, window);
+    runTile(key, tile, params, ctx, window);
+    return true;
   } catch {
     // A tile that cannot be post-processed fails, and is reported, when a slider asks for it.
+    return false;
   }
 }
+
+/** One rehearsal (see REHEARSALS): a warmed tile at the threshold a slider step would try. */
+function rehearse(): void {
+  const r = rehearsing.shift()!;
+  const t = r.warm.params.maskThreshold;
+  const nudged = { ...r.warm.params, maskThreshold: rehearsalsLeft % 2 === 0 ? Math.min(t + 0.05, 1) : Math.max(t - 0.05, 0) };
+  if (warmTile(r.key, r.warm, nudged)) {
+    rehearsalsLeft--;
+    rehearsing.push(r);
+  }
+  if (rehearsalsLeft === 0) rehearsing.length = 0;
+}
+
+const backgroundQueued = (): boolean => warming.length > 0 || rehearsing.length > 0;
 
 // A message to ourselves: nested setTimeout(0) is clamped to 4 ms, a whole frame's budget
 // over a dozen tiles.
@@ -150,11 +177,15 @@ const yieldToMessages = (): Promise<void> =>
 async function sweep(): Promise<void> {
   sweeping = true;
   try {
-    while (job || warming.length > 0) {
+    while (job || backgroundQueued()) {
       if (!job) {
-        const w = warming.shift()!;
-        warmTile(w.key, w.warm);
-        if (warming.length === 0) scope.postMessage({ type: 'warmed' });
+        const w = warming.shift();
+        if (w) {
+          if (warmTile(w.key, w.warm) && rehearsalsLeft > 0) rehearsing.push(w);
+        } else {
+          rehearse();
+        }
+        if (!backgroundQueued()) scope.postMessage({ type: 'warmed' });
         await yieldToMessages();
         continue;
       }
@@ -197,6 +228,7 @@ scope.onmessage = (ev) => {
       maxTiles = msg.maxTiles;
       tiles.clear();
       warming.length = 0;
+      rehearsing.length = 0;
       windows.clear();
       doneFor.clear();
       return;
@@ -206,8 +238,10 @@ scope.onmessage = (ev) => {
     case 'compute':
       // A slider step does the background runs' work for the tiles in view, with newer
       // parameters: queued runs would only replace its marker stage with a stale one.
-      if (warming.length > 0) {
+      // Rehearsals left are kept for the next load's background runs.
+      if (backgroundQueued()) {
         warming.length = 0;
+        rehearsing.length = 0;
         scope.postMessage({ type: 'warmed' });
       }
       job = msg;
