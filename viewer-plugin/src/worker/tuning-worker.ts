@@ -134,7 +134,10 @@ const REHEARSALS = 24;
 let rehearsalsLeft = REHEARSALS;
 const rehearsing: { key: string; warm: WarmSpec }[] = [];
 
-/** Post-processes a newly loaded tile with results kept to itself (see WarmSpec). */
+/**
+ * Post-processes a newly loaded tile with results kept to itself (see WarmSpec), with the
+ * spec's parameters or, for a rehearsal, nudged ones; false when the tile was not run.
+ */
 function warmTile(key: string, warm: WarmSpec, params: PostprocessParams = warm.params): boolean {
   const tile = tiles.get(key);
   if (!tile || !ctx) return false;
