@@ -1,7 +1,7 @@
 """Loads the training-data contract into memory and splits it.
 
 Contract (written by the TypeScript side under .cache/training-data/):
-  images/<stem>.png   stain-normalized RGB
+  images/<stem>.png   stain-normalized RGB (or <stem>.jpg: pack_for_gpu.py's smaller copy)
   labels/<stem>.png   16-bit instance labels (0 = background), only where hasLabels
   masks/<stem>.png    8-bit binary nucleus masks (0/255), every image
   manifest.json       {"images": [{"stem", "hasLabels"}], "stainTarget", "createdBy"}
@@ -42,8 +42,14 @@ def _read(path: str) -> Image.Image:
     return Image.open(path)
 
 
+def image_path(root: str, stem: str) -> str:
+    png = os.path.join(root, "images", stem + ".png")
+    jpg = os.path.join(root, "images", stem + ".jpg")
+    return jpg if not os.path.isfile(png) and os.path.isfile(jpg) else png
+
+
 def load_sample(root: str, stem: str, has_labels: bool) -> Sample:
-    image = np.asarray(_read(os.path.join(root, "images", stem + ".png")).convert("RGB"), dtype=np.uint8)
+    image = np.asarray(_read(image_path(root, stem)).convert("RGB"), dtype=np.uint8)
     h, w = image.shape[:2]
     if has_labels:
         # 16-bit PNGs open as mode "I;16" or "I" depending on the writer.

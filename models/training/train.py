@@ -20,6 +20,7 @@ and validation records), last.pt (every --checkpoint-minutes; resumable) and bes
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import math
@@ -64,6 +65,10 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     ap.add_argument("--log-every", type=int, default=10, help="steps between progress lines")
     ap.add_argument("--threads", type=int, default=2, help="CPU threads for torch")
     ap.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
+    ap.add_argument("--amp", default="none", choices=("none", "bf16"),
+                    help="bf16 autocast for the training step (CUDA; validation stays float32)")
+    ap.add_argument("--loader-workers", type=int, default=0,
+                    help="processes cropping batches ahead of the GPU (0 = in the training loop)")
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps too (0 = time only)")
     ap.add_argument("--smoke", action="store_true", help="3 steps on 2 crops of 64x64, then ONNX export")
     args = ap.parse_args(argv)
@@ -172,9 +177,40 @@ def recipe(args: argparse.Namespace) -> Dict[str, Any]:
         "batch": args.batch, "crop": args.crop, "labelledFraction": args.labelled_fraction,
         "augmentation": {"flips": True, "rot90": True, "colourJitter": dataclasses.asdict(Jitter())},
         "budgetMinutes": args.minutes, "threads": args.threads, "device": args.device, "memoryFormat": "channels_last",
+        "amp": getattr(args, "amp", "none"), "loaderWorkers": getattr(args, "loader_workers", 0),
         "normalization": {"mean": list(INPUT_MEAN), "std": list(INPUT_STD)},
         "markerTarget": "per-instance erosion by disk r(area): 0 <=70 px, 1 <=120, 4 <=500, 6 above; 1-px cut between touching nuclei",
     }
+
+
+class CropStream(torch.utils.data.IterableDataset):
+    """Endless training batches; each loader process draws from its own generator."""
+
+    def __init__(self, train_set: Sequence[Sample], args: argparse.Namespace, seed: int) -> None:
+        super().__init__()
+        self.train_set, self.args, self.seed = train_set, args, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        rng = np.random.default_rng([self.seed, info.id if info else 0])
+        while True:
+            x, y, has_marker = sample_batch(self.train_set, self.args.batch, self.args.crop, self.args.labelled_fraction, rng)
+            yield torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(has_marker)
+
+
+def batch_stream(train_set: Sequence[Sample], args: argparse.Namespace, rng: np.random.Generator, step: int):
+    """Batches from the loop's own generator (no workers: resumes reproduce the CPU run's crops) or from
+    `--loader-workers` processes seeded by the run's seed and the step they start at, so the GPU never waits
+    on NumPy cropping."""
+    workers = getattr(args, "loader_workers", 0)
+    if not workers:
+        while True:
+            x, y, has_marker = sample_batch(train_set, args.batch, args.crop, args.labelled_fraction, rng)
+            yield torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(has_marker)
+    loader = torch.utils.data.DataLoader(CropStream(train_set, args, args.seed * 1_000_003 + step), batch_size=None,
+                                         num_workers=workers, pin_memory=args.device.startswith("cuda"),
+                                         prefetch_factor=4, persistent_workers=True)
+    yield from loader
 
 
 def train(args: argparse.Namespace) -> Dict[str, Any]:
@@ -193,6 +229,8 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
 
     train_set, val_set, data_info, split_info = load_data(args)
     device = torch.device(args.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # fixed crop size: let cuDNN pick its fastest kernels once
     model = build_model(args.arch).to(device, memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     rng = np.random.default_rng(args.seed)
@@ -241,6 +279,9 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
     model.train()
 
     validated_step = -1
+    batches = batch_stream(train_set, args, rng, step)
+    autocast = (torch.autocast(device_type=device.type, dtype=torch.bfloat16) if getattr(args, "amp", "none") == "bf16"
+                else contextlib.nullcontext())
 
     def run_validation() -> None:
         nonlocal best_val, validated_step
@@ -260,19 +301,19 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
         lr = learning_rate(args, step, elapsed())
         for group in optimizer.param_groups:
             group["lr"] = lr
-        x, y, has_marker = sample_batch(train_set, args.batch, args.crop, args.labelled_fraction, rng)
-        x_t = torch.from_numpy(x).to(device).contiguous(memory_format=torch.channels_last)
-        logits = model.logits(x_t)
-        total, mask_loss, marker_loss = use_net_loss(
-            logits, torch.from_numpy(y).to(device), torch.from_numpy(has_marker).to(device))
+        x, y, has_marker = (t.to(device, non_blocking=True) for t in next(batches))
+        with autocast:
+            logits = model.logits(x.contiguous(memory_format=torch.channels_last))
+        # The loss in float32: soft Dice sums over whole crops.
+        total, mask_loss, marker_loss = use_net_loss(logits.float(), y, has_marker)
         optimizer.zero_grad(set_to_none=True)
         total.backward()
         optimizer.step()
         step += 1
-        last_loss = float(total)
+        last_loss = float(total.detach())
         if not math.isfinite(last_loss):
             raise SystemExit(f"loss is {last_loss} at step {step}; stopping")
-        window.append([last_loss, float(mask_loss), float(marker_loss)])
+        window.append([last_loss, float(mask_loss.detach()), float(marker_loss.detach())])
         window_steps += 1
         if step % args.log_every == 0:
             rate = window_steps / (time.monotonic() - window_start)

@@ -131,3 +131,18 @@ test('smoke training run prints a finite loss and exports ONNX, card and check f
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('GPU-run path: crops from loader processes and bf16 autocast, then the checkpoint split into float16 parts and joined back', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const out = mkdtempSync(join(tmpdir(), 'nucleilens-gpu-path-'));
+  try {
+    const run = python([join(TRAINING, 'train.py'), '--smoke', '--loader-workers', '1', '--amp', 'bf16', '--out', out]);
+    assert.equal(run.status, 0, run.output);
+    assert.match(run.output, /smoke: loss \d/);
+    const roundTrip = python([join(TRAINING, 'test_gpu_weights.py'), join(out, 'last.pt')]);
+    assert.equal(roundTrip.status, 0, roundTrip.output);
+    assert.match(roundTrip.output, /gpu weights ok \(\d+ parts\)/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
