@@ -337,6 +337,21 @@ test('measureNuclei select: only accepted nuclei are measured, judged on exact c
   assert.deepEqual(kept, all.filter((n) => n.id !== 2));
 });
 
+test('measureNuclei select: a kept nucleus touching rejected ones measures as when all are measured', () => {
+  // Rejected regions skip the per-pixel pass (perimeter, colour, hematoxylin); their kept
+  // neighbours must not notice, whatever side they touch on.
+  const rows = ['1122233', '1122233', '4112333', '4411555', '4441555'];
+  const labels = { width: 7, height: 5, data: Int32Array.from(rows.join(''), (c) => Number(c)) };
+  const data = new Uint8Array(7 * 5 * 3);
+  for (let i = 0; i < data.length; i++) data[i] = 20 + ((i * 71) % 220);
+  const opts = { image: { width: 7, height: 5, data }, stain: DEFAULT_STAIN_TARGET.vahadane, micronsPerPixel: 0.25 };
+  const all = measureNuclei(labels, opts);
+  for (const rejected of [[2], [1, 3], [4, 5], [1, 2, 3, 4, 5]]) {
+    const kept = measureNuclei(labels, { ...opts, select: (n) => !rejected.includes(all.find((a) => a.centroid.x === n.centroid.x && a.centroid.y === n.centroid.y)!.id) });
+    assert.deepEqual(kept, all.filter((n) => !rejected.includes(n.id)), `rejecting ${rejected.join(',')}`);
+  }
+});
+
 test('measureNuclei takes a hematoxylin plane instead of image + stain, with the same means', () => {
   const rows = ['11000022', '11000022', '00033000', '00033000'];
   const labels = { width: 8, height: 4, data: Int32Array.from(rows.join(''), (c) => Number(c)) };

@@ -110,12 +110,17 @@ export function measureNuclei(labels: LabelImage, opts: MeasureOptions = {}): Nu
   checkOptions(labels, opts);
   const { image, stain } = opts;
   const hematoxylin = opts.hematoxylin?.data ?? (image && stain ? stainConcentrations(stain, image).hematoxylin : undefined);
-  const stats = gatherRegionStats(labels, image, hematoxylin);
+  const ox = opts.offset?.x ?? 0;
+  const oy = opts.offset?.y ?? 0;
+  const select = opts.select;
+  // The selection is judged between the two passes, so rejected nuclei cost no pixel work.
+  const keep = select && ((k: number, sums: Float64Array, stride: number) => select(placement(sums, stride, k, ox, oy)));
+  const stats = gatherRegionStats(labels, image, hematoxylin, keep);
   const at: MeasureContext = {
     labels,
     stats,
-    ox: opts.offset?.x ?? 0,
-    oy: opts.offset?.y ?? 0,
+    ox,
+    oy,
     tolerance: opts.simplifyTolerance ?? 0.5,
     mpp: opts.micronsPerPixel,
     rgb: image !== undefined,
@@ -123,9 +128,8 @@ export function measureNuclei(labels: LabelImage, opts: MeasureOptions = {}): Nu
   };
   const out: NucleusInstance[] = [];
   for (let k = 0; k < stats.count; k++) {
-    const box = placement(at, k);
-    if (opts.select && !opts.select(box)) continue;
-    out.push(measureSlot(at, k, box));
+    if (stats.kept[k] === 0) continue;
+    out.push(measureSlot(at, k, placement(stats.sums, stats.stride, k, ox, oy)));
   }
   return out.sort((p, q) => p.id - q.id);
 }
@@ -144,16 +148,15 @@ interface MeasureContext {
   readonly hematoxylin: boolean;
 }
 
-/** Slot k's centroid and bounding box: all a selection needs. */
-function placement(at: MeasureContext, k: number): Pick<NucleusInstance, 'centroid' | 'bbox'> {
-  const { sums, stride } = at.stats;
+/** Slot k's centroid and bounding box (offset by (ox, oy)): all a selection needs. */
+function placement(sums: Float64Array, stride: number, k: number, ox: number, oy: number): Pick<NucleusInstance, 'centroid' | 'bbox'> {
   const o = k * stride;
   const n = sums[o + STAT.AREA];
   const minX = sums[o + STAT.MIN_X];
   const minY = sums[o + STAT.MIN_Y];
   return {
-    centroid: { x: at.ox + sums[o + STAT.FIRST_X] + sums[o + STAT.SX] / n + 0.5, y: at.oy + minY + sums[o + STAT.SY] / n + 0.5 },
-    bbox: { x: at.ox + minX, y: at.oy + minY, width: sums[o + STAT.MAX_X] - minX + 1, height: sums[o + STAT.MAX_Y] - minY + 1 },
+    centroid: { x: ox + sums[o + STAT.FIRST_X] + sums[o + STAT.SX] / n + 0.5, y: oy + minY + sums[o + STAT.SY] / n + 0.5 },
+    bbox: { x: ox + minX, y: oy + minY, width: sums[o + STAT.MAX_X] - minX + 1, height: sums[o + STAT.MAX_Y] - minY + 1 },
   };
 }
 
