@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_PARAMS, PAPER_PARAMS, postprocess } from '@nucleilens/pipeline/post';
 import { measureNuclei, toGeoJson } from '@nucleilens/pipeline/measure';
 import type { ProbMapU8 } from '@nucleilens/pipeline/raster';
-import { cellAt, computeGrid } from '@nucleilens/pipeline/grid';
+import { cellAt, computeGrid, rectsMeet } from '@nucleilens/pipeline/grid';
 import {
   SpatialIndex,
   instanceBucket,
@@ -201,7 +201,13 @@ test('a preview window (visible core plus halo) gives the same nuclei in view as
       .sort();
   const full = inView(toGeoJson(tileNuclei(tile, params, { grid }).instances).features);
   assert.ok(full.length >= 6, `nuclei in view: ${full.length}`);
-  assert.deepEqual(inView(toGeoJson(tileNuclei(tile, params, { grid }, window).instances).features), full);
+  const windowed = tileNuclei(tile, params, { grid }, window).instances;
+  assert.deepEqual(inView(toGeoJson(windowed).features), full);
+  // With the view given, nuclei drawn off screen are left out and nothing else changes.
+  const visible = tileNuclei(tile, params, { grid }, window, { visible: view }).instances;
+  const meets = windowed.filter((n) => rectsMeet(n.bbox, view));
+  assert.ok(meets.length < windowed.length, `some owned nuclei lie off screen (${windowed.length - meets.length})`);
+  assert.deepEqual(visible, meets);
 });
 
 test('tileNuclei refuses maps that do not cover the region', () => {

@@ -170,8 +170,8 @@ export class TuningPool {
   }
 
   /**
-   * Starts post-processing `keys` (most important first) with `params` for the nuclei whose
-   * centroid lies in `view`; replaces any computation still running.
+   * Starts post-processing `keys` (most important first) with `params` for the nuclei drawn
+   * in `view` (their bounding box meets it); replaces any computation still running.
    * @returns the generation number results will carry
    */
   compute(params: PostprocessParams, keys: readonly string[], view: Rect, halo: number): number {

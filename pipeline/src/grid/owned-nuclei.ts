@@ -6,13 +6,13 @@
  * Browser-safe: no Node built-ins.
  */
 import { ShapeError } from '../errors/index.js';
-import type { FloatImage, LabelImage, ProbMap } from '../raster/types.js';
+import type { FloatImage, LabelImage, ProbMap, Rect } from '../raster/types.js';
 import { computeMarkerCut, postprocess } from '../post/postprocess.js';
 import { markerCutKey, type MarkerCut } from '../post/recipe-paper.js';
 import type { PostprocessParams } from '../post/postprocess-params.js';
 import { measureNuclei } from '../measure/measure-nuclei.js';
 import type { NucleusInstance } from '../measure/types.js';
-import { cellOwns, type ComputeCell, type ComputeGrid } from './compute-grid.js';
+import { cellOwns, rectsMeet, type ComputeCell, type ComputeGrid } from './compute-grid.js';
 
 /** Input of {@link ownedNuclei}. */
 export interface OwnedNucleiInput {
@@ -41,6 +41,11 @@ export interface OwnedNucleiInput {
   readonly micronsPerPixel?: number;
   /** Hematoxylin density per pixel over `cell.region` (OD units), for the nuclei's mean. */
   readonly hematoxylin?: FloatImage;
+  /**
+   * Level-0 rectangle on screen (a viewer's view): owned nuclei whose bounding box misses it
+   * are neither measured nor returned, since they would be drawn off screen.
+   */
+  readonly visible?: Rect;
 }
 
 /** The owned nuclei and the labels they were measured from. */
@@ -61,7 +66,7 @@ export interface OwnedNuclei {
  * const { instances } = ownedNuclei({ grid, cell, mask, marker, params: PAPER_PARAMS, micronsPerPixel: 0.25 });
  */
 export function ownedNuclei(input: OwnedNucleiInput): OwnedNuclei {
-  const { grid, cell, micronsPerPixel: mpp } = input;
+  const { grid, cell, micronsPerPixel: mpp, visible } = input;
   const { region } = cell;
   if (input.mask.width !== region.width || input.mask.height !== region.height) {
     throw new ShapeError(`tile ${cell.col}_${cell.row}: maps are ${input.mask.width}x${input.mask.height}, its region is ${region.width}x${region.height}`);
@@ -78,7 +83,7 @@ export function ownedNuclei(input: OwnedNucleiInput): OwnedNuclei {
     offset: { x: region.x, y: region.y },
     ...(mpp !== undefined && mpp > 0 && { micronsPerPixel: mpp }),
     ...(input.hematoxylin && { hematoxylin: input.hematoxylin }),
-    select: (n) => cellOwns(grid, cell, n),
+    select: visible ? (n) => cellOwns(grid, cell, n) && rectsMeet(n.bbox, visible) : (n) => cellOwns(grid, cell, n),
   });
   return markerCut ? { instances, labels, markerCut } : { instances, labels };
 }

@@ -25,8 +25,9 @@ export type WorkerRequest =
   | { readonly type: 'load'; readonly requestId: number; readonly tiles: readonly ProbsTileRef[]; readonly warm?: WarmSpec }
   /**
    * Post-process the cached tiles `keys` ("col_row", most important first) with `params`,
-   * for the nuclei whose centroid lies in `view` (level-0 px; each tile is cropped to its
-   * visible part plus `halo`). A newer compute replaces an older one between two tiles.
+   * for the nuclei drawn in `view`: each tile's own nuclei whose bounding box meets it
+   * (level-0 px; each tile is cropped to its visible part plus `halo`). A newer compute
+   * replaces an older one between two tiles.
    */
   | {
       readonly type: 'compute';

@@ -42,8 +42,11 @@ function remember(key: string, tile: ProbTile): void {
 
 const sameRect = (a: Rect, b: Rect): boolean => a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
 
-/** The tile's nuclei in `window`, keeping the cropped maps and the marker stage for the next slider step. */
-function runTile(key: string, tile: ProbTile, params: PostprocessParams, context: TileContext, window: Rect): PackedNuclei {
+/**
+ * The tile's nuclei in `window` that meet `view`, keeping the cropped maps and the marker
+ * stage for the next slider step.
+ */
+function runTile(key: string, tile: ProbTile, params: PostprocessParams, context: TileContext, window: Rect, view: Rect): PackedNuclei {
   let kept = windows.get(key);
   if (!kept || !sameRect(kept.window, window)) {
     kept = { window, part: tileWindow(tile, window) };
@@ -51,7 +54,7 @@ function runTile(key: string, tile: ProbTile, params: PostprocessParams, context
   }
   const pixels = window.width * window.height;
   if (labelBuffer.length < pixels) labelBuffer = new Int32Array(pixels);
-  const run = tileNuclei(kept.part, params, context, undefined, { ...(kept.cut && { markerCut: kept.cut }), labelBuffer });
+  const run = tileNuclei(kept.part, params, context, undefined, { ...(kept.cut && { markerCut: kept.cut }), labelBuffer, visible: view });
   kept.cut = run.markerCut;
   return packNuclei(run.instances, context.idNamespace ?? '');
 }
@@ -144,7 +147,7 @@ function warmTile(key: string, warm: WarmSpec, params: PostprocessParams = warm.
   const window = previewWindow(tile, warm.view, warm.halo);
   if (!window) return false;
   try {
-    runTile(key, tile, params, ctx, window);
+    runTile(key, tile, params, ctx, window, warm.view);
     return true;
   } catch {
     // A tile that cannot be post-processed fails, and is reported, when a slider asks for it.
@@ -204,7 +207,7 @@ async function sweep(): Promise<void> {
       try {
         if (!ctx) throw new Error('tuning worker: compute before init');
         const window = previewWindow(tile, j.view, j.halo);
-        const nuclei = window ? runTile(key, tile, j.params, ctx, window) : emptyPack();
+        const nuclei = window ? runTile(key, tile, j.params, ctx, window, j.view) : emptyPack();
         scope.postMessage({ type: 'tile', requestId: j.requestId, key, nuclei, ms: performance.now() - t0 }, [
           nuclei.ringStart.buffer,
           nuclei.rings.buffer,
