@@ -25,7 +25,8 @@ PART_BYTES = 15 * 2 ** 20
 
 
 def split(checkpoint: str, out_dir: str, name: str) -> None:
-    ckpt = torch.load(checkpoint, map_location="cpu", weights_only=False) if torch.__version__ >= "2" else torch.load(checkpoint, map_location="cpu")
+    # PyTorch 2.6+ loads weights only by default; a train.py checkpoint also holds its config.
+    ckpt = torch.load(checkpoint, map_location="cpu", weights_only=False)
     arrays = {}
     for key, tensor in ckpt["model"].items():
         t = tensor.detach().cpu()
