@@ -173,7 +173,7 @@ export function gatherRegionStats(
   keep?: (k: number, sums: Float64Array, stride: number) => boolean,
 ): RegionStats {
   const { width, height, data } = labels;
-  const { count, nSpans } = scanRuns(data, width, height);
+  const { count, nSpans } = findLabelRuns(data, width, height);
   const kept = new Uint8Array(count);
   for (let k = 0; k < count; k++) kept[k] = !keep || keep(k, work.sums, STRIDE) ? 1 : 0;
   pixelPass(data, width, height, kept, image?.data, hematoxylin);
@@ -186,7 +186,7 @@ export function gatherRegionStats(
  * like {@link pixelPass}: a viewer worker runs both on every slider step, and V8 compiled the
  * single function they once made in 50-100 ms, inside the steps.
  */
-function scanRuns(data: Int32Array, width: number, height: number): { count: number; nSpans: number } {
+function findLabelRuns(data: Int32Array, width: number, height: number): { count: number; nSpans: number } {
   // Label -> slot + 1 (0: not met yet). Post-processing numbers labels 1..N, so a table
   // indexed by label is small; ids above the pixel count (sparse) go to a Map instead.
   const denseLimit = data.length;
