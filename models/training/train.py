@@ -4,6 +4,9 @@
       --data .cache/training-data --out models/training/runs/r18
   /usr/bin/python3 models/training/train.py --out models/training/runs/r18 --resume
   /usr/bin/python3 models/training/train.py --smoke --out /tmp/smoke   # 3 steps + ONNX, for tests
+  # on a GPU (gpu_run.sh wraps this for the device tool):
+  python3 models/training/train.py --arch se_resnet50 --device cuda --amp bf16 --loader-workers 12 \
+      --batch 32 --minutes 8 --data .gpu/data --out /tmp/runs/se_resnet50
 
 Recipe: random crops with flips, 90-degree rotations and mild colour jitter; loss
 0.5 BCE + 0.5 Dice per output (marker only on crops from labelled images); Adam at
