@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { InvalidArgumentError, ShapeError, stainConcentrations, DEFAULT_STAIN_TARGET } from '@nucleilens/pipeline';
 import type { LabelImage } from '@nucleilens/pipeline';
 import { measureNuclei } from '@nucleilens/pipeline/measure';
+import { PAPER_PARAMS, postprocessWithRuns } from '@nucleilens/pipeline/post';
 
 /** A label image from rows of characters: '.' is background, a digit is that label. */
 function labelsFrom(rows: string[]): LabelImage {
@@ -350,6 +351,51 @@ test('measureNuclei select: a kept nucleus touching rejected ones measures as wh
     const kept = measureNuclei(labels, { ...opts, select: (n) => !rejected.includes(all.find((a) => a.centroid.x === n.centroid.x && a.centroid.y === n.centroid.y)!.id) });
     assert.deepEqual(kept, all.filter((n) => !rejected.includes(n.id)), `rejecting ${rejected.join(',')}`);
   }
+});
+
+test('runs handed over by the paper recipe measure exactly as the pixels do; wrong runs are refused', () => {
+  // Touching blobs with holes and a lighter rim: cut lines, filled holes and merged runs.
+  const width = 90;
+  const height = 70;
+  const mask = new Uint8Array(width * height);
+  const marker = new Uint8Array(width * height);
+  const blobs = [[20, 20, 11], [38, 22, 10], [60, 40, 13], [25, 50, 8], [45, 55, 9]] as const;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      for (const [cx, cy, r] of blobs) {
+        const d = Math.hypot(x - cx, y - cy);
+        if (d < r && d > 2.5) mask[i] = Math.max(mask[i], d < r - 2 ? 230 : 120);
+        if (d < r / 2) marker[i] = 200;
+      }
+    }
+  }
+  const params = { ...PAPER_PARAMS, dilateRadius: 0, minNucleusArea: 10, minMarkerArea: 4, maxHoleArea: 60 };
+  const { labels, runs } = postprocessWithRuns({ width, height, data: mask }, { width, height, data: marker }, params);
+  assert.ok(runs && runs.runs > 0, 'the paper recipe without dilation hands over its runs');
+  const hematoxylin = { width, height, data: Float32Array.from(mask, (v, i) => v / 97 + (i % 7) / 11) };
+  const byPixels = measureNuclei(labels, { hematoxylin, micronsPerPixel: 0.25 });
+  assert.ok(byPixels.length >= 4, `nuclei: ${byPixels.length}`);
+  assert.deepEqual(measureNuclei(labels, { hematoxylin, micronsPerPixel: 0.25, runs }), byPixels);
+  assert.equal(postprocessWithRuns({ width, height, data: mask }, { width, height, data: marker }, { ...params, dilateRadius: 1 }).runs, undefined);
+  // A run split in two, and a run whose label is not the pixels': refused, not mismeasured.
+  const k = Array.from(runs.label.subarray(0, runs.runs)).findIndex((_, j) => runs.end[j] - runs.start[j] >= 2);
+  const split = { runs: runs.runs + 1, start: new Int32Array(runs.runs + 1), end: new Int32Array(runs.runs + 1), label: new Int32Array(runs.runs + 1) };
+  for (let j = 0, o = 0; j < runs.runs; j++, o++) {
+    split.start[o] = runs.start[j];
+    split.end[o] = runs.end[j];
+    split.label[o] = runs.label[j];
+    if (j === k) {
+      split.end[o] = runs.start[j] + 1;
+      o++;
+      split.start[o] = runs.start[j] + 1;
+      split.end[o] = runs.end[j];
+      split.label[o] = runs.label[j];
+    }
+  }
+  assert.throws(() => measureNuclei(labels, { runs: split }), /maximal row runs/);
+  const relabelled = { ...runs, label: runs.label.map((v, j) => (j === k ? v + 1 : v)) };
+  assert.throws(() => measureNuclei(labels, { runs: relabelled }), /maximal row runs/);
 });
 
 test('measureNuclei takes a hematoxylin plane instead of image + stain, with the same means', () => {

@@ -7,7 +7,7 @@
  */
 import { ShapeError } from '../errors/index.js';
 import type { FloatImage, LabelImage, ProbMap, Rect } from '../raster/types.js';
-import { computeMarkerCut, postprocess } from '../post/postprocess.js';
+import { computeMarkerCut, postprocessWithRuns } from '../post/postprocess.js';
 import { markerCutKey, type MarkerCut } from '../post/recipe-paper.js';
 import type { PostprocessParams } from '../post/postprocess-params.js';
 import { measureNuclei } from '../measure/measure-nuclei.js';
@@ -76,13 +76,14 @@ export function ownedNuclei(input: OwnedNucleiInput): OwnedNuclei {
   const given = input.markerCut;
   const fits = given !== undefined && given.key === key && given.width === mask.width && given.height === mask.height;
   const markerCut = fits ? given : key !== undefined ? computeMarkerCut(mask, marker, params) : undefined;
-  const labels = postprocess(mask, marker, params, { markerCut, ...(input.labelBuffer && { labelBuffer: input.labelBuffer }) });
+  const { labels, runs } = postprocessWithRuns(mask, marker, params, { markerCut, ...(input.labelBuffer && { labelBuffer: input.labelBuffer }) });
   // Judged between the stats passes, before any pixel work or outline: about a third of a
   // tile's nuclei (two in five of a viewer window's) lie in its halo.
   const instances = measureNuclei(labels, {
     offset: { x: region.x, y: region.y },
     ...(mpp !== undefined && mpp > 0 && { micronsPerPixel: mpp }),
     ...(input.hematoxylin && { hematoxylin: input.hematoxylin }),
+    ...(runs && { runs }),
     select: visible ? (n) => cellOwns(grid, cell, n) && rectsMeet(n.bbox, visible) : (n) => cellOwns(grid, cell, n),
   });
   return markerCut ? { instances, labels, markerCut } : { instances, labels };

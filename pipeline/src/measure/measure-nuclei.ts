@@ -9,6 +9,7 @@ import { assertRasterShape, assertSameSize } from '../raster/create.js';
 import type { StainParams } from '../stain/types.js';
 import { stainConcentrations } from '../stain/apply.js';
 import type { NucleusInstance, PixelPoint } from './types.js';
+import type { LabelRuns } from '../post/run-labelling.js';
 import { STAT, gatherRegionStats, type RegionStats } from './region-stats.js';
 import { traceOuterBoundary } from './trace-outline.js';
 import { simplifyRing } from './simplify-ring.js';
@@ -37,6 +38,11 @@ export interface MeasureOptions {
    * the nuclei it owns. Default: all.
    */
   readonly select?: (n: Pick<NucleusInstance, 'centroid' | 'bbox'>) => boolean;
+  /**
+   * The labels' maximal runs (from {@link postprocessWithRuns}), so they are not found again
+   * in the pixels; they must be those of `labels`.
+   */
+  readonly runs?: LabelRuns;
 }
 
 function checkOptions(labels: LabelImage, opts: MeasureOptions): void {
@@ -115,7 +121,7 @@ export function measureNuclei(labels: LabelImage, opts: MeasureOptions = {}): Nu
   const select = opts.select;
   // The selection is judged between the two passes, so rejected nuclei cost no pixel work.
   const keep = select && ((k: number, sums: Float64Array, stride: number) => select(placement(sums, stride, k, ox, oy)));
-  const stats = gatherRegionStats(labels, image, hematoxylin, keep);
+  const stats = gatherRegionStats(labels, image, hematoxylin, keep, opts.runs);
   const at: MeasureContext = {
     labels,
     stats,

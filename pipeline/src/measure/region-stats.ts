@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from '../errors/index.js';
 import type { LabelImage, RgbImage } from '../raster/types.js';
+import type { LabelRuns } from '../post/run-labelling.js';
 
 /** Offsets into a region's slot of {@link RegionStats.sums}. */
 export const STAT = {
@@ -164,16 +165,20 @@ const work = {
  * @param hematoxylin optional float32 plane of the same size, for mean hematoxylin density
  * @param keep which slots get the per-pixel sums, judged from the first pass's `sums` (read
  *   slot k at `k * stride`); default all
- * @throws {InvalidArgumentError} for a negative label.
+ * @param given the labels' maximal runs, when the caller has them: the first pass then reads
+ *   them instead of every pixel
+ * @throws {InvalidArgumentError} for a negative label, or given runs that are not maximal
+ *   row runs in raster order.
  */
 export function gatherRegionStats(
   labels: LabelImage,
   image?: RgbImage,
   hematoxylin?: Float32Array,
   keep?: (k: number, sums: Float64Array, stride: number) => boolean,
+  given?: LabelRuns,
 ): RegionStats {
   const { width, height, data } = labels;
-  const { count, nSpans } = findLabelRuns(data, width, height);
+  const { count, nSpans } = findLabelRuns(data, width, height, given);
   const kept = new Uint8Array(count);
   for (let k = 0; k < count; k++) kept[k] = !keep || keep(k, work.sums, STRIDE) ? 1 : 0;
   pixelPass(data, width, height, kept, image?.data, hematoxylin);
@@ -186,7 +191,7 @@ export function gatherRegionStats(
  * like {@link pixelPass}: a viewer worker runs both on every slider step, and V8 compiled the
  * single function they once made in 50-100 ms, inside the steps.
  */
-function findLabelRuns(data: Int32Array, width: number, height: number): { count: number; nSpans: number } {
+function findLabelRuns(data: Int32Array, width: number, height: number, given?: LabelRuns): { count: number; nSpans: number } {
   // Label -> slot + 1 (0: not met yet). Post-processing numbers labels 1..N, so a table
   // indexed by label is small; ids above the pixel count (sparse) go to a Map instead.
   const denseLimit = data.length;
@@ -202,14 +207,33 @@ function findLabelRuns(data: Int32Array, width: number, height: number): { count
   let { runs, rowRuns } = work;
   if (rowRuns.length < height + 1) rowRuns = new Int32Array(height + 1);
   let nRuns = 0;
+  let r = 0; // next given run
+  let lastEnd = -1; // end of the previous given run, flat
   for (let y = 0; y < height; y++) {
     const row = y * width;
     rowRuns[y] = nRuns;
     let x = 0;
-    while (x < width) {
-      const v = data[row + x];
-      let end = x + 1;
-      while (end < width && data[row + end] === v) end++;
+    while (true) {
+      let v: number;
+      let end: number;
+      if (given) {
+        if (r === given.runs || given.start[r] >= row + width) break;
+        const s = given.start[r];
+        // Maximal row runs in raster order, or the border pixels and spans come out wrong.
+        if (s < row || given.end[r] > row + width || s < lastEnd || given.label[r] !== data[s] || (s === lastEnd && s !== row && given.label[r] === data[s - 1])) {
+          throw new InvalidArgumentError(`given runs are not the labels' maximal row runs in raster order (run ${r})`);
+        }
+        x = s - row;
+        end = given.end[r] - row;
+        v = given.label[r];
+        lastEnd = given.end[r];
+        r++;
+      } else {
+        if (x >= width) break;
+        v = data[row + x];
+        end = x + 1;
+        while (end < width && data[row + end] === v) end++;
+      }
       if (v !== 0) {
         let k: number;
         if (v > 0 && v < slotOfLabel.length) {

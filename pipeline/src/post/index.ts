@@ -23,5 +23,6 @@ export {
   type PostprocessOverrides,
   type RecipeName,
 } from './postprocess-params.js';
-export { postprocess, computeMarkerCut, type PostprocessReuse } from './postprocess.js';
+export { postprocess, postprocessWithRuns, computeMarkerCut, type PostprocessReuse } from './postprocess.js';
+export type { LabelRuns } from './run-labelling.js';
 export { markerCutKey, type MarkerCut } from './recipe-paper.js';

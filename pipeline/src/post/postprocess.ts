@@ -8,6 +8,7 @@ import { assertRasterShape, assertSameSize } from '../raster/create.js';
 import { validatePostprocessParams, type PostprocessParams } from './postprocess-params.js';
 import { postprocessDefault } from './recipe-default.js';
 import { markerCutKey, paperMarkerCut, postprocessPaper, type MarkerCut } from './recipe-paper.js';
+import type { LabelRuns } from './run-labelling.js';
 
 /** What an earlier run leaves for {@link postprocess} to reuse: a stage it skips, memory it writes into. */
 export interface PostprocessReuse {
@@ -73,12 +74,28 @@ function checkReuse(mask: ProbMap, params: PostprocessParams, reuse: Postprocess
  * const labels = postprocess(maskProb, markerProb, { ...DEFAULT_PARAMS, maskThreshold: 0.3 });
  */
 export function postprocess(mask: ProbMap, marker: ProbMap, params: PostprocessParams, reuse: PostprocessReuse = {}): LabelImage {
+  return postprocessWithRuns(mask, marker, params, reuse).labels;
+}
+
+/**
+ * {@link postprocess}, also handing back the labels' runs where the recipe built them (the
+ * paper recipe without dilation), so measurement need not find them again in the pixels.
+ * @example
+ * const { labels, runs } = postprocessWithRuns(maskProb, markerProb, { ...PAPER_PARAMS, dilateRadius: 0 });
+ * const nuclei = measureNuclei(labels, { runs });
+ */
+export function postprocessWithRuns(
+  mask: ProbMap,
+  marker: ProbMap,
+  params: PostprocessParams,
+  reuse: PostprocessReuse = {},
+): { labels: LabelImage; runs?: LabelRuns } {
   checkInputs(mask, marker, params);
   const markerCut = checkReuse(mask, params, reuse);
   switch (params.recipe) {
     case 'paper':
       return postprocessPaper(mask, marker, params, markerCut, reuse.labelBuffer);
     case 'default':
-      return postprocessDefault(mask, marker, params);
+      return { labels: postprocessDefault(mask, marker, params) };
   }
 }

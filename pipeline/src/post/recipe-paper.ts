@@ -11,7 +11,7 @@ import { dilateLabels } from './dilate-labels.js';
 import { buildElevation } from './elevation.js';
 import type { PaperPostprocessParams, PostprocessParams } from './postprocess-params.js';
 import { removeSmallObjects } from './remove-small-objects.js';
-import { complementRuns, grow, mergeRuns, uniteRuns, type RunComponents, type Runs } from './run-labelling.js';
+import { complementRuns, grow, mergeRuns, uniteRuns, type LabelRuns, type RunComponents, type Runs } from './run-labelling.js';
 import { watershed } from './watershed.js';
 
 /**
@@ -151,14 +151,23 @@ function componentRuns(c: RunComponents, keep: (area: number) => boolean): Runs 
  * `minArea` (8-connected), fill every 8-connected background piece under `maxHole`, border
  * or not (MATLAB `1 - bwareaopen(1 - bw, n)`), and label 8-connected in raster order.
  */
-function cleanFillLabel(cut: Runs, width: number, height: number, minArea: number, maxHole: number, into?: Int32Array): CountedLabels {
+function cleanFillLabel(
+  cut: Runs,
+  width: number,
+  height: number,
+  minArea: number,
+  maxHole: number,
+  into?: Int32Array,
+): CountedLabels & { readonly runs: LabelRuns } {
   const foreground = componentRuns(uniteRuns(cut, width, 8), (area) => area >= minArea);
   const background = uniteRuns(complementRuns(foreground, width, height), width, 8);
   const holes = componentRuns(background, (area) => area < maxHole);
   const filled = uniteRuns(mergeRuns(foreground, holes, width), width, 8);
   const data = into ? into.fill(0) : new Int32Array(width * height);
   for (let r = 0; r < filled.runs; r++) data.fill(filled.label[r], filled.start[r], filled.end[r]);
-  return { labels: { width, height, data }, count: filled.count };
+  // mergeRuns joins abutting runs and 8-connected labelling gives a row run one label, so
+  // these are the labels' maximal runs.
+  return { labels: { width, height, data }, count: filled.count, runs: filled };
 }
 
 /**
@@ -211,7 +220,7 @@ function dilateInMatlabOrder(labels: CountedLabels, radius: number): LabelImage 
  *    the labels' column-major ranks).
  * Inputs are already validated by {@link postprocess}, including that `markerCut`, when
  * given, is step 2's result for these maps and parameters.
- * @returns labels 1..N (raster order), Int32.
+ * @returns labels 1..N (raster order), Int32, and without dilation their runs.
  */
 export function postprocessPaper(
   mask: ProbMap,
@@ -219,7 +228,7 @@ export function postprocessPaper(
   params: PaperPostprocessParams,
   markerCut?: MarkerCut,
   labelBuffer?: Int32Array,
-): LabelImage {
+): { labels: LabelImage; runs?: LabelRuns } {
   const lines = markerCut
     ? markerCut.lines
     : markerCutKey(params) !== undefined
@@ -232,5 +241,5 @@ export function postprocessPaper(
   // Dilation writes a new image anyway; without it the labels may go straight into the buffer.
   const into = params.dilateRadius === 0 && labelBuffer && labelBuffer.length >= pixels ? labelBuffer.subarray(0, pixels) : undefined;
   const labels = cleanFillLabel(cutRuns(mask, params.maskThreshold, lines), width, height, params.minNucleusArea, params.maxHoleArea, into);
-  return dilateInMatlabOrder(labels, params.dilateRadius);
+  return params.dilateRadius === 0 ? { labels: labels.labels, runs: labels.runs } : { labels: dilateInMatlabOrder(labels, params.dilateRadius) };
 }

@@ -37,6 +37,13 @@ export function grow(a: Int32Array): Int32Array {
 }
 
 /** Horizontal runs in raster order, each inside one row: `[start[r], end[r])` as flat indices. */
+/**
+ * A label image's runs: maximal row runs of one nonzero label, in raster order (what the
+ * paper recipe labels before it writes pixels). Measurement takes them instead of finding
+ * them again in the pixels.
+ */
+export type LabelRuns = Pick<RunComponents, 'runs' | 'start' | 'end' | 'label'>;
+
 export interface Runs {
   readonly runs: number;
   readonly start: Int32Array;
