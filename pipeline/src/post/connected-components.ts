@@ -5,7 +5,7 @@
 import type { BinaryMask, Connectivity, LabelImage } from '../raster/types.js';
 import { assertRasterShape } from '../raster/create.js';
 import { assertConnectivity } from './neighbourhood.js';
-import { labelRuns } from './run-labelling.js';
+import { fillRun, labelRuns } from './run-labelling.js';
 
 /** Labels plus how many there are (ids are exactly 1..count). */
 export interface CountedLabels {
@@ -30,7 +30,7 @@ export function countComponents(mask: BinaryMask, connectivity: Connectivity = 8
   assertConnectivity('connectivity', connectivity);
   const comps = labelRuns(mask, connectivity);
   const data = new Int32Array(mask.width * mask.height);
-  for (let r = 0; r < comps.runs; r++) data.fill(comps.label[r], comps.start[r], comps.end[r]);
+  for (let r = 0; r < comps.runs; r++) fillRun(data, comps.label[r], comps.start[r], comps.end[r]);
   return { labels: { width: mask.width, height: mask.height, data }, count: comps.count };
 }
 

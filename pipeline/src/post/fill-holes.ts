@@ -5,7 +5,7 @@
 import type { BinaryMask, Connectivity } from '../raster/types.js';
 import { assertRasterShape } from '../raster/create.js';
 import { assertConnectivity, assertSizeBound } from './neighbourhood.js';
-import { labelRuns } from './run-labelling.js';
+import { fillRun, labelRuns } from './run-labelling.js';
 
 /**
  * Fills the holes of `mask` whose area is strictly below `maxHoleSize`. A hole is a
@@ -46,7 +46,7 @@ export function fillHoles(mask: BinaryMask, maxHoleSize: number, connectivity: C
   for (let i = 0; i < n; i++) out[i] = src[i] !== 0 ? 1 : 0;
   for (let r = 0; r < holes.runs; r++) {
     const id = holes.label[r];
-    if (touchesBorder[id] === 0 && holes.area[id] < maxHoleSize) out.fill(1, holes.start[r], holes.end[r]);
+    if (touchesBorder[id] === 0 && holes.area[id] < maxHoleSize) fillRun(out, 1, holes.start[r], holes.end[r]);
   }
   return { width, height, data: out };
 }

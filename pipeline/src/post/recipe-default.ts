@@ -11,7 +11,7 @@ import { fillHoles } from './fill-holes.js';
 import type { DefaultPostprocessParams } from './postprocess-params.js';
 import { removeSmallObjects } from './remove-small-objects.js';
 import { watershed } from './watershed.js';
-import { labelRuns } from './run-labelling.js';
+import { fillRun, labelRuns } from './run-labelling.js';
 
 /**
  * Threshold the mask, drop small objects and fill small holes; seed a watershed with the
@@ -39,6 +39,6 @@ export function postprocessDefault(mask: ProbMap, marker: ProbMap, params: Defau
   // Orphan objects are labelled run by run, after the seeded ids.
   const orphans = labelRuns({ width: mask.width, height: mask.height, data: unseeded }, 8);
   const first = seeds.count;
-  for (let r = 0; r < orphans.runs; r++) labels.fill(first + orphans.label[r], orphans.start[r], orphans.end[r]);
+  for (let r = 0; r < orphans.runs; r++) fillRun(labels, first + orphans.label[r], orphans.start[r], orphans.end[r]);
   return dilateLabels({ width: mask.width, height: mask.height, data: labels }, params.dilateRadius);
 }

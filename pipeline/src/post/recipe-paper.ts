@@ -11,7 +11,7 @@ import { dilateLabels } from './dilate-labels.js';
 import { buildElevation } from './elevation.js';
 import type { PaperPostprocessParams, PostprocessParams } from './postprocess-params.js';
 import { removeSmallObjects } from './remove-small-objects.js';
-import { complementRuns, grow, mergeRuns, uniteRuns, type LabelRuns, type RunComponents, type Runs } from './run-labelling.js';
+import { complementRuns, fillRun, grow, mergeRuns, uniteRuns, type LabelRuns, type RunComponents, type Runs } from './run-labelling.js';
 import { watershed } from './watershed.js';
 
 /**
@@ -164,7 +164,7 @@ function cleanFillLabel(
   const holes = componentRuns(background, (area) => area < maxHole);
   const filled = uniteRuns(mergeRuns(foreground, holes, width), width, 8);
   const data = into ? into.fill(0) : new Int32Array(width * height);
-  for (let r = 0; r < filled.runs; r++) data.fill(filled.label[r], filled.start[r], filled.end[r]);
+  for (let r = 0; r < filled.runs; r++) fillRun(data, filled.label[r], filled.start[r], filled.end[r]);
   // mergeRuns joins abutting runs and 8-connected labelling gives a row run one label, so
   // these are the labels' maximal runs.
   return { labels: { width, height, data }, count: filled.count, runs: filled };

@@ -7,7 +7,7 @@ import type { BinaryMask, Connectivity, LabelImage } from '../raster/types.js';
 import { assertRasterShape } from '../raster/create.js';
 import { labelAreas } from './connected-components.js';
 import { assertConnectivity, assertSizeBound } from './neighbourhood.js';
-import { labelRuns } from './run-labelling.js';
+import { fillRun, labelRuns } from './run-labelling.js';
 
 /**
  * Removes the connected components of `mask` whose area (pixel count) is strictly below
@@ -29,7 +29,7 @@ export function removeSmallObjects(mask: BinaryMask, minSize: number, connectivi
   const comps = labelRuns(mask, connectivity);
   const out = new Uint8Array(mask.data.length);
   for (let r = 0; r < comps.runs; r++) {
-    if (comps.area[comps.label[r]] >= minSize) out.fill(1, comps.start[r], comps.end[r]);
+    if (comps.area[comps.label[r]] >= minSize) fillRun(out, 1, comps.start[r], comps.end[r]);
   }
   return { width: mask.width, height: mask.height, data: out };
 }

@@ -38,6 +38,15 @@ export function grow(a: Int32Array): Int32Array {
 
 /** Horizontal runs in raster order, each inside one row: `[start[r], end[r])` as flat indices. */
 /**
+ * Writes `value` over the flat range [start, end). A plain loop: runs are short (tens of
+ * pixels), and TypedArray.prototype.fill's cost per call made it 60 % of the paper recipe's
+ * label writing in Node.
+ */
+export function fillRun(data: Int32Array | Uint8Array, value: number, start: number, end: number): void {
+  for (let i = start; i < end; i++) data[i] = value;
+}
+
+/**
  * A label image's runs: maximal row runs of one nonzero label, in raster order (what the
  * paper recipe labels before it writes pixels). Measurement takes them instead of finding
  * them again in the pixels.
