@@ -219,14 +219,23 @@ function findLabelRuns(data: Int32Array, width: number, height: number, given?: 
       if (given) {
         if (r === given.runs || given.start[r] >= row + width) break;
         const s = given.start[r];
+        const e = given.end[r];
+        const label = given.label[r];
         // Maximal row runs in raster order, or the border pixels and spans come out wrong.
-        if (s < row || given.end[r] > row + width || s < lastEnd || given.label[r] !== data[s] || (s === lastEnd && s !== row && given.label[r] === data[s - 1])) {
+        if (
+          s < lastEnd ||
+          e <= s ||
+          e > row + width ||
+          data[s] !== label ||
+          (s > row && data[s - 1] === label) ||
+          (e < row + width && data[e] === label)
+        ) {
           throw new InvalidArgumentError(`given runs are not the labels' maximal row runs in raster order (run ${r})`);
         }
         x = s - row;
-        end = given.end[r] - row;
-        v = given.label[r];
-        lastEnd = given.end[r];
+        end = e - row;
+        v = label;
+        lastEnd = e;
         r++;
       } else {
         if (x >= width) break;
