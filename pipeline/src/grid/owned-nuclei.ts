@@ -84,7 +84,7 @@ export function ownedNuclei(input: OwnedNucleiInput): OwnedNuclei {
     ...(mpp !== undefined && mpp > 0 && { micronsPerPixel: mpp }),
     ...(input.hematoxylin && { hematoxylin: input.hematoxylin }),
     ...(runs && { runs }),
-    select: visible ? (n) => cellOwns(grid, cell, n) && rectsMeet(n.bbox, visible) : (n) => cellOwns(grid, cell, n),
+    select: (n) => cellOwns(grid, cell, n) && (!visible || rectsMeet(n.bbox, visible)),
   });
   return markerCut ? { instances, labels, markerCut } : { instances, labels };
 }

@@ -1,5 +1,6 @@
 /**
- * Per-label sums every measurement is derived from: a pass over the runs, then a pixel pass over the kept regions.
+ * Per-label sums every measurement is derived from: a pass over the label runs, then a
+ * pixel pass over the regions kept.
  * Browser-safe.
  */
 import { InvalidArgumentError } from '../errors/index.js';

@@ -113,9 +113,9 @@ export interface TileRun {
  * @param params post-processing parameters (validated by `postprocess`)
  * @param window part of the region to post-process (see {@link previewWindow}); default the
  *   whole region. Its edges inside the slide count as halo edges for the ownership rule.
- * @param opts from earlier runs over the same window: `markerCut`, used when its marker
- *   parameters are those of `params`, so a mask-threshold drag skips the watershed; and
- *   `labelBuffer`, memory the label image may be written into (a worker keeps one); and
+ * @param opts `markerCut` from an earlier run over the same window, used when its marker
+ *   parameters are those of `params`, so a mask-threshold drag skips the watershed;
+ *   `labelBuffer`, memory the label image may be written into (a worker keeps one);
  *   `visible`, the view, to leave out nuclei drawn off screen.
  * @throws {ShapeError} when the maps do not match the region's size;
  *   {InvalidArgumentError} for out-of-range parameters; {RangeError} for a window outside the region.
