@@ -169,6 +169,12 @@ def verify(original: USENet, exported: nn.Module, onnx_path: str, check_path: st
     return report
 
 
+def finite_or_none(x: Any) -> Optional[float]:
+    """JSON has no Infinity or NaN (Node's JSON.parse rejects a card holding one): a run
+    without validation keeps its best loss at infinity, and says so with null."""
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
 def model_card(name: str, meta: Dict[str, Any], params: int, fmt: Dict[str, Any], verification: Dict[str, Any]) -> Dict[str, Any]:
     config = meta.get("config", {})
     return {
@@ -194,7 +200,7 @@ def model_card(name: str, meta: Dict[str, Any], params: int, fmt: Dict[str, Any]
             "images": config.get("split"),
             "steps": meta.get("step"),
             "minutes": round(float(meta.get("elapsed_s", 0.0)) / 60, 1),
-            "bestValLoss": meta.get("best_val"),
+            "bestValLoss": finite_or_none(meta.get("best_val")),
             "hardware": config.get("hardware"),
             "recipe": config.get("recipe"),
         },
@@ -213,7 +219,7 @@ def export_all(model: USENet, meta: Dict[str, Any], out: str, fp16: bool) -> Dic
     verification = verify(model, exported, out, stem + ".check.json")
     card = model_card(os.path.basename(stem), meta, count_parameters(model), fmt, verification)
     with open(stem + ".json", "w", encoding="utf-8") as f:
-        json.dump(card, f, indent=2)
+        json.dump(card, f, indent=2, allow_nan=False)
         f.write("\n")
     return card
 

@@ -338,9 +338,10 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
 
     run_validation()
     checkpoint(last_path, with_optimizer=True)
-    summary = {"steps": step, "minutes": round(elapsed() / 60, 2), "best_val_loss": best_val, "last_train_loss": last_loss}
+    summary = {"steps": step, "minutes": round(elapsed() / 60, 2), "best_val_loss": best_val if math.isfinite(best_val) else None,
+               "last_train_loss": last_loss}
     with open(os.path.join(args.out, "summary.json"), "w", encoding="utf-8") as f:
-        json.dump(summary, f, indent=2)
+        json.dump(summary, f, indent=2, allow_nan=False)
     print(f"done: {step} steps in {summary['minutes']} min; best val loss {best_val:.4f}; last loss {last_loss:.4f}", flush=True)
     return {"model": model, "summary": summary, "last": last_path, "best": best_path}
 

@@ -53,6 +53,13 @@ test('training targets: marker erosion table, cut between touching nuclei, align
   assert.match(r.output, /targets ok/);
 });
 
+test('model card of a run without validation is strict JSON (bestValLoss null, not Infinity)', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const r = python([join(TRAINING, 'test_export_card.py')]);
+  assert.equal(r.status, 0, r.output);
+  assert.match(r.output, /export card ok/);
+});
+
 test('se_resnet50 and se_resnet18 map [1,3,64,64] to [1,2,64,64] probabilities', (t) => {
   if (skipReason) return t.skip(skipReason);
   const r = python([join(TRAINING, 'test_shapes.py'), 'se_resnet50', 'se_resnet18']);
