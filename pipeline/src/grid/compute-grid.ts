@@ -32,6 +32,24 @@ export interface ComputeCell {
 }
 
 /**
+ * `"col_row"`, the key a compute tile goes by wherever tiles are cached or counted (the
+ * server's stores and jobs, the viewer's workers) and in probability tile URLs.
+ */
+export function cellKey(col: number, row: number): string {
+  return `${col}_${row}`;
+}
+
+/**
+ * The column and row of a {@link cellKey}, or undefined for anything else.
+ * @example
+ * parseCellKey('3_7'); // { col: 3, row: 7 }
+ */
+export function parseCellKey(key: string): { col: number; row: number } | undefined {
+  const m = /^(\d+)_(\d+)$/.exec(key);
+  return m ? { col: Number(m[1]), row: Number(m[2]) } : undefined;
+}
+
+/**
  * The grid of a `slideWidth` x `slideHeight` slide.
  * @throws {InvalidArgumentError} for a non-positive tile, a negative halo or an empty slide.
  * @example

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { AbortedError, NotFoundError, isNucleiLensError } from '@nucleilens/pipeline';
+import { AbortedError, NotFoundError, cellKey, isNucleiLensError } from '@nucleilens/pipeline';
 import type { NucleiEngine } from '../nuclei/nuclei-engine.js';
 import { postprocessFromQuery } from '../nuclei/postprocess-query.js';
 import { slideAnalysis } from '../nuclei/slide-analysis.js';
@@ -277,7 +277,7 @@ export class JobManager {
       store.beginRun(identity);
       const cells = tissueCells(grid, analysis.tissue);
       const done = store.doneTiles();
-      const todo = cells.filter((c) => !done.has(`${c.col}_${c.row}`));
+      const todo = cells.filter((c) => !done.has(cellKey(c.col, c.row)));
       const resumed = cells.length - todo.length;
       job.update({ tilesTotal: cells.length, tilesDone: resumed, tilesResumed: resumed, nuclei: store.counts().nuclei });
       let next = 0;

@@ -13,6 +13,7 @@ import {
   ByteLruCache,
   DEFAULT_STAIN_TARGET,
   SharedLoads,
+  cellKey,
   cellsMeeting,
   computeGrid,
   markerCutKey,
@@ -219,7 +220,7 @@ export class NucleiEngine {
 
   private async probKey(slide: SlideContext, cell: ComputeCell): Promise<string> {
     const [model, grid] = await Promise.all([this.model(), this.grid(slide)]);
-    return `${slide.id}|${slide.fingerprint}|${model.key}|${grid.tile}|${grid.halo}|${cell.col}_${cell.row}`;
+    return `${slide.id}|${slide.fingerprint}|${model.key}|${grid.tile}|${grid.halo}|${cellKey(cell.col, cell.row)}`;
   }
 
   /**
@@ -326,24 +327,23 @@ export class NucleiEngine {
     const storedCells = store ? cells.filter((c) => store.isDone(c.col, c.row)) : [];
     if (store && storedCells.length > 0) {
       const rows = select === 'centroid' ? store.nucleiInRect(storeRect) : store.nucleiMeeting(storeRect);
-      for (const c of storedCells) stored.set(`${c.col}_${c.row}`, []);
-      const byCell = new Map<string, NucleusInstance[]>();
+      for (const c of storedCells) stored.set(cellKey(c.col, c.row), []);
+      const byCell = new Map<string, { col: number; row: number; list: NucleusInstance[] }>();
       for (const r of rows) {
-        const k = `${r.col}_${r.row}`;
+        const k = cellKey(r.col, r.row);
         if (!stored.has(k)) continue;
-        let list = byCell.get(k);
-        if (!list) byCell.set(k, (list = []));
-        list.push(r.instance);
+        let cell = byCell.get(k);
+        if (!cell) byCell.set(k, (cell = { col: r.col, row: r.row, list: [] }));
+        cell.list.push(r.instance);
       }
-      for (const [k, list] of byCell) {
-        const [col, row] = k.split('_').map(Number);
+      for (const [k, { col, row, list }] of byCell) {
         const features = toGeoJson(list, { idNamespace: slide.id }).features;
         stored.set(k, list.map((instance, i) => ({ col, row, instance, feature: features[i] })));
       }
       this.tilesFromStore += storedCells.length;
     }
     return allOrAbort(cells, signal, async (cell, sig) => {
-      const fromStore = stored.get(`${cell.col}_${cell.row}`);
+      const fromStore = stored.get(cellKey(cell.col, cell.row));
       if (fromStore) return fromStore;
       const t = await this.tileNuclei(slide, cell, pp, sig);
       return t.instances.map((instance, i) => ({ col: cell.col, row: cell.row, instance, feature: t.features[i] }));

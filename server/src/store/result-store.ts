@@ -8,7 +8,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import type { NucleusInstance, Rect } from '@nucleilens/pipeline';
+import { cellKey, type NucleusInstance, type Rect } from '@nucleilens/pipeline';
 
 /** What the stored nuclei were computed from. */
 export interface RunIdentity {
@@ -157,9 +157,9 @@ export class ResultStore {
     return this.q.tileDone.get(col, row) !== undefined;
   }
 
-  /** Finished tiles as `col_row` keys. */
+  /** Finished tiles as {@link cellKey}s. */
   doneTiles(): Set<string> {
-    return new Set(this.q.doneTiles.all().map((t) => `${t.col}_${t.row}`));
+    return new Set(this.q.doneTiles.all().map((t) => cellKey(t.col, t.row)));
   }
 
   /** Replaces compute tile (col, row)'s nuclei and marks it finished, atomically. */

@@ -1,24 +1,11 @@
 /**
- * The viewer's side of the server's compute grid: cache keys of compute tiles and the view
- * rectangle in whole pixels. The grid itself and its ownership rule are the pipeline's
- * (`@nucleilens/pipeline/grid`), shared with the server. DOM-free.
+ * The viewer's side of the server's compute grid: the view rectangle in whole pixels. The
+ * grid itself, its tile keys and its ownership rule are the pipeline's
+ * (`@nucleilens/pipeline/grid`, keys re-exported here), shared with the server. DOM-free.
  */
 import type { Rect } from './server-types.js';
 
-/** `"col_row"`, the key a compute tile is cached under. */
-export function cellKey(col: number, row: number): string {
-  return `${col}_${row}`;
-}
-
-/**
- * The column and row of a {@link cellKey}, or undefined for anything else.
- * @example
- * parseCellKey('3_7'); // { col: 3, row: 7 }
- */
-export function parseCellKey(key: string): { col: number; row: number } | undefined {
-  const m = /^(\d+)_(\d+)$/.exec(key);
-  return m ? { col: Number(m[1]), row: Number(m[2]) } : undefined;
-}
+export { cellKey, parseCellKey } from '@nucleilens/pipeline/grid';
 
 /**
  * `rect` rounded outwards to whole pixels and clipped to the slide, so the viewer and the
