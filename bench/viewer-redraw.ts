@@ -15,9 +15,11 @@
  *   - reference: one plain frame (pan/zoom redraw of the same outlines, no new data),
  *     rasterized (a one-pixel read-back forces the canvas to draw at once);
  * and, not in the medians, the whole view of the first step after the slide opened (what a
- * user's first touch of a slider costs).
+ * user's first touch of a slider costs). The preview measures only the costly figures the
+ * panel shows (by default none: histogram of area, colour by instance); a last series shows
+ * the costliest choice the panel offers, histogram of perimeter with colour by hematoxylin.
  * Target: whole view under 50 ms (issue #6). Skips when /usr/bin/chromium is absent.
- * Usage: node build/bench/viewer-redraw.js [--model CARD] [--changes N] [--marker-changes N] [--verbose]
+ * Usage: node build/bench/viewer-redraw.js [--model CARD] [--changes N] [--marker-changes N] [--costly-changes N] [--verbose]
  */
 import { chromiumMissing, launchChromium } from '../test/e2e/chromium.js';
 import { startViewerServer } from '../test/e2e/viewer-server.js';
@@ -27,6 +29,7 @@ const numberArg = (name: string, fallback: number): number =>
   process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback;
 const CHANGES = numberArg('--changes', 9);
 const MARKER_CHANGES = numberArg('--marker-changes', 5);
+const COSTLY_CHANGES = numberArg('--costly-changes', 5);
 const VIEW = { width: 1280, height: 800 };
 
 interface Sample {
@@ -128,6 +131,23 @@ async function main(): Promise<void> {
     );
     const { samples, firstStepMs } = await series('maskThreshold', CHANGES);
     const markerSamples = MARKER_CHANGES > 0 ? (await series('markerThreshold', MARKER_CHANGES)).samples : [];
+    let costlySamples: Sample[] = [];
+    if (COSTLY_CHANGES > 0) {
+      await page.evaluate(() => {
+        type Select = { value: string; dispatchEvent(e: unknown): boolean };
+        const g = globalThis as unknown as {
+          document: { querySelector(s: string): Select | null };
+          Event: new (type: string) => unknown;
+          nucleiLens: { overlay: { setDisplay(d: { colorBy: string }): void } };
+        };
+        const select = g.document.querySelector('select[id$="-hist"]');
+        if (!select) throw new Error('no histogram measurement menu in the panel');
+        select.value = 'Perimeter';
+        select.dispatchEvent(new g.Event('change'));
+        g.nucleiLens.overlay.setDisplay({ colorBy: 'hematoxylin' });
+      });
+      costlySamples = (await series('maskThreshold', COSTLY_CHANGES)).samples;
+    }
     const cores = await page.evaluate(() => (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator.hardwareConcurrency);
     const pick = (k: keyof Sample) => summarize(samples.map((s) => s[k]));
     if (process.argv.includes('--verbose')) console.log(`  whole view per change: ${samples.map((s) => s.wholeMs.toFixed(0)).join(' ')} ms`);
@@ -150,6 +170,12 @@ async function main(): Promise<void> {
       console.log(`  first frame (centre tile)      ${fmt(pickMarker('firstMs'))}`);
       console.log(`  whole view redrawn             ${fmt(pickMarker('wholeMs'))}`);
       console.log(`  worker post-process + measure  ${fmt(pickMarker('workerMs'))}`);
+    }
+    if (costlySamples.length > 0) {
+      const pickCostly = (k: keyof Sample) => summarize(costlySamples.map((s) => s[k]));
+      console.log(`mask-threshold change, histogram of perimeter and colour by hematoxylin (both measured in the preview), median of ${costlySamples.length}`);
+      console.log(`  whole view redrawn             ${fmt(pickCostly('wholeMs'))}`);
+      console.log(`  worker post-process + measure  ${fmt(pickCostly('workerMs'))}`);
     }
   } finally {
     await browser.close();

@@ -292,6 +292,51 @@ test('whenIdle resolves when the view settles during a slider preview', { skip }
   assert.equal((await settledState()).previewParams, undefined);
 });
 
+test('a preview measures the costly figures the panel shows, and again when the histogram asks for another', { skip }, async () => {
+  await whenIdle();
+  const figures = (): Promise<{ n: number; perimeter: number; solidity: number }> =>
+    page.evaluate(() => {
+      type Rec = { measurements: Record<string, number> };
+      const { overlay } = (globalThis as unknown as { nucleiLens: { overlay: { nucleiInView(): Rec[] } } }).nucleiLens;
+      const inView = overlay.nucleiInView();
+      return {
+        n: inView.length,
+        perimeter: inView.filter((r) => Number.isFinite(r.measurements.Perimeter)).length,
+        solidity: inView.filter((r) => Number.isFinite(r.measurements.Solidity)).length,
+      };
+    });
+  const histogram = page.locator('select[id$="-hist"]');
+  await histogram.selectOption('Area');
+  const committed = await figures();
+  assert.ok(committed.n > 0 && committed.perimeter === committed.n, `the server's nuclei carry every figure (${JSON.stringify(committed)})`);
+  const previewed = await page.evaluate(() => {
+    type Overlay = { getParams(): { maskThreshold: number }; previewParams(p: unknown): void };
+    const { overlay } = (globalThis as unknown as { nucleiLens: { overlay: Overlay } }).nucleiLens;
+    const params = overlay.getParams();
+    overlay.previewParams({ ...params, maskThreshold: params.maskThreshold > 0.5 ? 0.3 : 0.7 });
+    return overlay.getParams();
+  });
+  await until('the preview drawn', (s) => s.previewParams !== undefined && s.pending === 0);
+  await whenIdle();
+  const withArea = await figures();
+  assert.ok(withArea.n > 0, 'nuclei in view during the preview');
+  assert.equal(withArea.perimeter, 0, 'an area histogram needs no perimeter in the preview');
+  assert.equal(withArea.solidity, 0, 'nor solidity');
+  await histogram.selectOption('Perimeter');
+  await until('the preview re-measured', (s) => s.previewParams !== undefined && s.pending === 0);
+  await whenIdle();
+  const withPerimeter = await figures();
+  assert.equal(withPerimeter.perimeter, withPerimeter.n, `every previewed nucleus has its perimeter (${JSON.stringify(withPerimeter)})`);
+  assert.equal(withPerimeter.solidity, 0);
+  await histogram.selectOption('Area');
+  await page.evaluate((p) => {
+    const { overlay } = (globalThis as unknown as { nucleiLens: { overlay: { setParams(p: unknown): void } } }).nucleiLens;
+    overlay.setParams(p);
+  }, previewed);
+  await whenIdle();
+  assert.equal((await settledState()).previewParams, undefined);
+});
+
 test('redrawing only the tiles a preview changed leaves the pixels of a whole redraw', { skip }, async () => {
   await whenIdle();
   const results = await page.evaluate(async () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError, ShapeError, stainConcentrations, DEFAULT_STAIN_TARGET } from '@nucleilens/pipeline';
 import type { LabelImage } from '@nucleilens/pipeline';
-import { measureNuclei } from '@nucleilens/pipeline/measure';
+import { measureNuclei, toGeoJson } from '@nucleilens/pipeline/measure';
 import { PAPER_PARAMS, postprocessWithRuns } from '@nucleilens/pipeline/post';
 
 /** A label image from rows of characters: '.' is background, a digit is that label. */
@@ -351,6 +351,44 @@ test('measureNuclei select: a kept nucleus touching rejected ones measures as wh
     const kept = measureNuclei(labels, { ...opts, select: (n) => !rejected.includes(all.find((a) => a.centroid.x === n.centroid.x && a.centroid.y === n.centroid.y)!.id) });
     assert.deepEqual(kept, all.filter((n) => !rejected.includes(n.id)), `rejecting ${rejected.join(',')}`);
   }
+});
+
+test('measureNuclei omit: perimeter and solidity read NaN, every other figure is unchanged', () => {
+  const rows = ['1122233', '1122233', '4112333', '4411555', '4441555'];
+  const labels = { width: 7, height: 5, data: Int32Array.from(rows.join(''), (c) => Number(c)) };
+  const data = new Uint8Array(7 * 5 * 3);
+  for (let i = 0; i < data.length; i++) data[i] = 20 + ((i * 71) % 220);
+  const hematoxylin = stainConcentrations(DEFAULT_STAIN_TARGET.vahadane, { width: 7, height: 5, data }).hematoxylin;
+  const opts = { hematoxylin: { width: 7, height: 5, data: hematoxylin }, micronsPerPixel: 0.25 };
+  const all = measureNuclei(labels, opts);
+  for (const omit of [{ perimeter: true }, { solidity: true }, { perimeter: true, solidity: true }]) {
+    const some = measureNuclei(labels, { ...opts, omit });
+    assert.equal(some.length, all.length);
+    some.forEach((n, k) => {
+      const full = all[k];
+      assert.equal(Number.isNaN(n.perimeter), omit.perimeter === true, `perimeter ${JSON.stringify(omit)}`);
+      assert.equal(Number.isNaN(n.perimeterUm!), omit.perimeter === true);
+      assert.equal(Number.isNaN(n.solidity), omit.solidity === true, `solidity ${JSON.stringify(omit)}`);
+      assert.deepEqual(
+        { ...n, perimeter: 0, perimeterUm: 0, solidity: 0 },
+        { ...full, perimeter: 0, perimeterUm: 0, solidity: 0 },
+        `nucleus ${full.id} ${JSON.stringify(omit)}`,
+      );
+      if (!omit.perimeter) assert.equal(n.perimeter, full.perimeter);
+      if (!omit.solidity) assert.equal(n.solidity, full.solidity);
+    });
+  }
+  // Nothing left to sum per pixel: the second pass is skipped, and the rest still agrees.
+  const bare = measureNuclei(labels, { omit: { perimeter: true, solidity: true } });
+  assert.deepEqual(
+    bare.map((n) => [n.id, n.area, n.centroid, n.bbox, n.eccentricity, n.orientation, n.outline, n.meanHematoxylin]),
+    all.map((n) => [n.id, n.area, n.centroid, n.bbox, n.eccentricity, n.orientation, n.outline, undefined]),
+  );
+  // The exports leave a figure that was not measured out rather than writing NaN.
+  const [feature] = toGeoJson(bare.slice(0, 1)).features;
+  assert.equal('Perimeter' in feature.properties.measurements, false);
+  assert.equal('Solidity' in feature.properties.measurements, false);
+  assert.equal(feature.properties.measurements.Area, all[0].area);
 });
 
 test('runs handed over by the paper recipe measure exactly as the pixels do; wrong runs are refused', () => {

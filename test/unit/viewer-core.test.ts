@@ -25,6 +25,8 @@ import {
   splitProbPixels,
   previewWindow,
   tileNuclei,
+  figuresShowing,
+  ALL_FIGURES,
   withField,
   INSTANCE_HUES,
   RAMP_BUCKETS,
@@ -208,6 +210,40 @@ test('a preview window (visible core plus halo) gives the same nuclei in view as
   const meets = windowed.filter((n) => rectsMeet(n.bbox, view));
   assert.ok(meets.length < windowed.length, `some owned nuclei lie off screen (${windowed.length - meets.length})`);
   assert.deepEqual(visible, meets);
+});
+
+test('a preview measures only the costly figures shown; everything else is as the server measures it', () => {
+  assert.deepEqual(figuresShowing(['Area']), { perimeter: false, solidity: false, hematoxylin: false });
+  assert.deepEqual(figuresShowing(['Perimeter µm', 'Solidity']), { perimeter: true, solidity: true, hematoxylin: false });
+  assert.deepEqual(figuresShowing(['Eccentricity', 'Hematoxylin OD mean']), { perimeter: false, solidity: false, hematoxylin: true });
+  const W = 120;
+  const H = 80;
+  const slide = discSlide(W, H, [[20, 20], [60, 30], [95, 55], [30, 60], [70, 62]]);
+  const grid = computeGrid(W, H, 200, 24);
+  const { core, region } = cellAt(grid, 0, 0);
+  const h = new Float32Array(W * H);
+  for (let i = 0; i < h.length; i++) h[i] = (i % 37) / 16;
+  const tile: ProbTile = { col: 0, row: 0, core, region, mask: slide.mask, marker: slide.marker, hematoxylin: { width: W, height: H, data: h } };
+  const params = { ...PAPER_PARAMS, minNucleusArea: 10, minMarkerArea: 5 };
+  const ctx = { grid, mpp: 0.25, idNamespace: 'slide-a' };
+  const all = tileNuclei(tile, params, ctx).instances;
+  assert.ok(all.length >= 4, `nuclei: ${all.length}`);
+  assert.deepEqual(tileNuclei(tile, params, ctx, undefined, { figures: ALL_FIGURES }).instances, all);
+  const none = tileNuclei(tile, params, ctx, undefined, { figures: figuresShowing(['Area']) }).instances;
+  const records = recordsFromPacked(packNuclei(none, 'slide-a'));
+  const full = recordsFromPacked(packNuclei(all, 'slide-a'));
+  assert.equal(records.length, full.length);
+  records.forEach((r, k) => {
+    const left = ['Perimeter', 'Perimeter µm', 'Solidity', 'Hematoxylin OD mean'];
+    for (const name of left) assert.equal(name in r.measurements, false, `${name} left out`);
+    const kept = Object.fromEntries(Object.entries(full[k].measurements).filter(([name]) => !left.includes(name)));
+    assert.deepEqual({ id: r.id, ring: Array.from(r.ring), m: r.measurements }, { id: full[k].id, ring: Array.from(full[k].ring), m: kept });
+  });
+  const hematoxylinOnly = tileNuclei(tile, params, ctx, undefined, { figures: figuresShowing(['Hematoxylin OD mean']) }).instances;
+  assert.deepEqual(
+    hematoxylinOnly.map((n) => n.meanHematoxylin),
+    all.map((n) => n.meanHematoxylin),
+  );
 });
 
 test('tileNuclei refuses maps that do not cover the region', () => {

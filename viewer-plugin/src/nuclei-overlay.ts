@@ -18,6 +18,7 @@ import {
 import { recordFromFeature, recordsFromPacked, type NucleusRecord, type PackedNuclei } from './core/nucleus-record.js';
 import { SpatialIndex } from './core/spatial-index.js';
 import { COLOR_BY_MEASUREMENT, measurementDomain, type ColorBy, type RampDomain } from './core/color-scale.js';
+import { figuresShowing, type PreviewFigures } from './core/tile-nuclei.js';
 import type { ComputeGrid, NucleusFeatureCollection, Rect, SlideInfo } from './core/server-types.js';
 import { NUCLEI_EVENTS, type NucleiErrorEvent, type NucleiErrorSource, type OverlayMode } from './events.js';
 import { resolveOverlayOptions, type NucleiOverlayOptions, type ResolvedOverlayOptions } from './overlay-options.js';
@@ -174,6 +175,8 @@ export class NucleiOverlay {
           colorBy: (c) => this.setDisplay({ colorBy: c }),
           histogramMeasurement: (m) => {
             this.histogramMeasurement = m;
+            // A preview measured only what was shown: measure the new figure too.
+            if (this.preview) this.previewParams(this.preview);
             this.updateStats('server');
           },
           download: () => this.downloadSelection(),
@@ -570,7 +573,8 @@ export class NucleiOverlay {
       .then((listing) => {
         // With the committed parameters over the current view: what the first slider step
         // starts from. During a preview the compute already does that work.
-        const warm = !this.preview && this.grid ? { params: this.params, view: this.viewRect(), halo: this.grid.halo } : undefined;
+        const warm =
+          !this.preview && this.grid ? { params: this.params, view: this.viewRect(), halo: this.grid.halo, figures: this.previewFigures() } : undefined;
         return tuner.load(listing.tiles.filter((t) => keys.has(cellKey(t.col, t.row))), warm);
       })
       .then((r) => {
@@ -609,10 +613,22 @@ export class NucleiOverlay {
       .map((c) => cellKey(c.col, c.row))
       .filter((k) => this.probsCells.has(k));
     if (keys.length === 0) return;
-    const gen = tuner.compute(params, keys, view, this.grid.halo);
+    const gen = tuner.compute(params, keys, view, this.grid.halo, this.previewFigures());
     this.genParams.set(gen, params);
     for (const g of this.genParams.keys()) if (g < gen - 64) this.genParams.delete(g);
     this.setBusy('preview', true);
+  }
+
+  /**
+   * The costly figures a preview measures: those the histogram and the colouring show. A
+   * previewed nucleus's tooltip lists what was measured; the server's results for the
+   * released slider carry every figure.
+   */
+  private previewFigures(): PreviewFigures {
+    return figuresShowing([
+      ...(this.histogram ? [this.histogramMeasurement] : []),
+      ...(this.colorBy === 'instance' ? [] : [COLOR_BY_MEASUREMENT[this.colorBy]]),
+    ]);
   }
 
   private previewTile(gen: number, key: string, nuclei: PackedNuclei): void {
@@ -672,6 +688,7 @@ export class NucleiOverlay {
       this.colorBy = d.colorBy;
       this.domain = undefined;
       this.sceneAll = true;
+      if (this.preview) this.previewParams(this.preview);
     }
     this.applyMode();
     if (this.slide && (d.style !== undefined || d.colorBy !== undefined)) this.addOverlayItem();

@@ -4,7 +4,7 @@
  * cores to spare. Results stream back tile by tile.
  */
 import type { PostprocessParams } from './core/tuning-params.js';
-import type { TileContext } from './core/tile-nuclei.js';
+import type { PreviewFigures, TileContext } from './core/tile-nuclei.js';
 import type { ProbsTileRef, Rect } from './core/server-types.js';
 import type { PackedNuclei } from './core/nucleus-record.js';
 import { cellKey } from './core/compute-grid.js';
@@ -171,10 +171,11 @@ export class TuningPool {
 
   /**
    * Starts post-processing `keys` (most important first) with `params` for the nuclei drawn
-   * in `view` (their bounding box meets it); replaces any computation still running.
+   * in `view` (their bounding box meets it), measuring the costly `figures` only; replaces
+   * any computation still running.
    * @returns the generation number results will carry
    */
-  compute(params: PostprocessParams, keys: readonly string[], view: Rect, halo: number): number {
+  compute(params: PostprocessParams, keys: readonly string[], view: Rect, halo: number, figures: PreviewFigures): number {
     const gen = ++this.gen;
     this.genStart.set(gen, performance.now());
     this.missing.set(gen, []);
@@ -182,7 +183,7 @@ export class TuningPool {
     for (const k of keys) byMember.get(this.owner(k))?.push(k);
     for (const [m, list] of byMember) {
       m.sent = gen;
-      this.post(m, { type: 'compute', requestId: gen, params, keys: list, view, halo });
+      this.post(m, { type: 'compute', requestId: gen, params, keys: list, view, halo, figures });
     }
     return gen;
   }

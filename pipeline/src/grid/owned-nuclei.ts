@@ -10,7 +10,7 @@ import type { FloatImage, LabelImage, ProbMap, Rect } from '../raster/types.js';
 import { computeMarkerCut, postprocessWithRuns } from '../post/postprocess.js';
 import { markerCutKey, type MarkerCut } from '../post/recipe-paper.js';
 import type { PostprocessParams } from '../post/postprocess-params.js';
-import { measureNuclei } from '../measure/measure-nuclei.js';
+import { measureNuclei, type OmittedFigures } from '../measure/measure-nuclei.js';
 import type { NucleusInstance } from '../measure/types.js';
 import { cellOwns, rectsMeet, type ComputeCell, type ComputeGrid } from './compute-grid.js';
 
@@ -46,6 +46,8 @@ export interface OwnedNucleiInput {
    * are neither measured nor returned, since they would be drawn off screen.
    */
   readonly visible?: Rect;
+  /** Costly figures to leave out ({@link OmittedFigures}); default none. */
+  readonly omit?: OmittedFigures;
 }
 
 /** The owned nuclei and the labels they were measured from. */
@@ -84,6 +86,7 @@ export function ownedNuclei(input: OwnedNucleiInput): OwnedNuclei {
     ...(mpp !== undefined && mpp > 0 && { micronsPerPixel: mpp }),
     ...(input.hematoxylin && { hematoxylin: input.hematoxylin }),
     ...(runs && { runs }),
+    ...(input.omit && { omit: input.omit }),
     select: (n) => cellOwns(grid, cell, n) && (!visible || rectsMeet(n.bbox, visible)),
   });
   return markerCut ? { instances, labels, markerCut } : { instances, labels };

@@ -1,7 +1,7 @@
 /** Per-nucleus measurements and their exports (browser-safe). */
 export type { NucleusInstance, PixelPoint } from './types.js';
 export { measureNuclei } from './measure-nuclei.js';
-export type { MeasureOptions } from './measure-nuclei.js';
+export type { MeasureOptions, OmittedFigures } from './measure-nuclei.js';
 export { toCsv } from './csv.js';
 export {
   toGeoJson,

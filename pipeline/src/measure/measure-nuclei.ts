@@ -15,6 +15,17 @@ import { traceOuterBoundary } from './trace-outline.js';
 import { simplifyRing } from './simplify-ring.js';
 import { spanHullArea } from './convex-hull.js';
 
+/**
+ * Figures that cost work beyond the labels' runs, which a caller showing only some of them
+ * may leave out (`true` = left out): the perimeter needs a pass over every pixel of the kept
+ * nuclei, solidity a convex hull each. Left-out figures read NaN (and `perimeterUm` too),
+ * which the GeoJSON and CSV exports write as absent.
+ */
+export interface OmittedFigures {
+  readonly perimeter?: boolean;
+  readonly solidity?: boolean;
+}
+
 /** Options of {@link measureNuclei}. */
 export interface MeasureOptions {
   /** RGB image the labels were segmented from (same size), for mean colour. */
@@ -43,6 +54,11 @@ export interface MeasureOptions {
    * in the pixels; they must be those of `labels`.
    */
   readonly runs?: LabelRuns;
+  /**
+   * Costly figures to leave out (see {@link OmittedFigures}): the viewer's live preview
+   * measures only what it shows. Default: none.
+   */
+  readonly omit?: OmittedFigures;
 }
 
 function checkOptions(labels: LabelImage, opts: MeasureOptions): void {
@@ -121,13 +137,16 @@ export function measureNuclei(labels: LabelImage, opts: MeasureOptions = {}): Nu
   const select = opts.select;
   // The selection is judged between the two passes, so rejected nuclei cost no pixel work.
   const keep = select && ((k: number, sums: Float64Array, stride: number) => select(placement(sums, stride, k, ox, oy)));
-  const stats = gatherRegionStats(labels, image, hematoxylin, keep, opts.runs);
+  const perimeter = opts.omit?.perimeter !== true;
+  const stats = gatherRegionStats(labels, image, hematoxylin, keep, opts.runs, perimeter);
   const at: MeasureContext = {
     labels,
     stats,
     ox,
     oy,
     tolerance: opts.simplifyTolerance ?? 0.5,
+    perimeter,
+    solidity: opts.omit?.solidity !== true,
     mpp: opts.micronsPerPixel,
     rgb: image !== undefined,
     hematoxylin: hematoxylin !== undefined,
@@ -148,6 +167,9 @@ interface MeasureContext {
   readonly ox: number;
   readonly oy: number;
   readonly tolerance: number;
+  /** Whether the perimeter and solidity are measured (else NaN). */
+  readonly perimeter: boolean;
+  readonly solidity: boolean;
   readonly mpp: number | undefined;
   /** Whether the stats hold colour and hematoxylin sums. */
   readonly rgb: boolean;
@@ -179,7 +201,7 @@ function measureSlot(at: MeasureContext, k: number, box: Pick<NucleusInstance, '
   const sx = sums[o + STAT.SX];
   const sy = sums[o + STAT.SY];
   const shape = ellipseShape(n * sums[o + STAT.SXX] - sx * sx, n * sums[o + STAT.SYY] - sy * sy, n * sums[o + STAT.SXY] - sx * sy);
-  const perimeter = sums[o + STAT.PERIMETER];
+  const perimeter = at.perimeter ? sums[o + STAT.PERIMETER] : NaN;
   const equivalentDiameter = Math.sqrt((4 * n) / Math.PI);
   const ring = simplifyRing(traceOuterBoundary(at.labels, stats.ids[k], stats.firstPixel[k]), at.tolerance);
   // Sized up front: pushing grows the array by copies, garbage for every nucleus.
@@ -195,7 +217,7 @@ function measureSlot(at: MeasureContext, k: number, box: Pick<NucleusInstance, '
     equivalentDiameter,
     eccentricity: shape.eccentricity,
     orientation: shape.orientation,
-    solidity: n / spanHullArea(stats.spans, stats.spanStart[k], stats.spanStart[k + 1]),
+    solidity: at.solidity ? n / spanHullArea(stats.spans, stats.spanStart[k], stats.spanStart[k + 1]) : NaN,
     outline,
   };
   if (mpp !== undefined) {

@@ -53,7 +53,7 @@ export interface RegionStats {
   readonly spanStart: Int32Array;
   /**
    * 1 for each slot the `keep` test accepted (every slot without one): only those have
-   * PERIMETER, SUM_R, SUM_G, SUM_B and SUM_H; the others read 0 there.
+   * PERIMETER (when asked for), SUM_R, SUM_G, SUM_B and SUM_H; the others read 0 there.
    */
   readonly kept: Uint8Array;
 }
@@ -168,6 +168,8 @@ const work = {
  *   slot k at `k * stride`); default all
  * @param given the labels' maximal runs, when the caller has them: the first pass then reads
  *   them instead of every pixel
+ * @param perimeter whether to add up the perimeter (PERIMETER reads 0 otherwise); with
+ *   neither it, an image nor hematoxylin, the second pass is skipped
  * @throws {InvalidArgumentError} for a negative label, or given runs that are not maximal
  *   row runs in raster order.
  */
@@ -177,12 +179,13 @@ export function gatherRegionStats(
   hematoxylin?: Float32Array,
   keep?: (k: number, sums: Float64Array, stride: number) => boolean,
   given?: LabelRuns,
+  perimeter = true,
 ): RegionStats {
   const { width, height, data } = labels;
   const { count, nSpans } = findLabelRuns(data, width, height, given);
   const kept = new Uint8Array(count);
   for (let k = 0; k < count; k++) kept[k] = !keep || keep(k, work.sums, STRIDE) ? 1 : 0;
-  pixelPass(data, width, height, kept, image?.data, hematoxylin);
+  if (perimeter || image || hematoxylin) pixelPass(data, width, height, kept, image?.data, hematoxylin, perimeter);
   return collect(count, nSpans, kept);
 }
 
@@ -329,7 +332,7 @@ function findLabelRuns(data: Int32Array, width: number, height: number, given?: 
   return { count, nSpans };
 }
 
-/** The second pass: perimeter border pixels, colour and hematoxylin of the kept slots' runs. */
+/** The second pass: perimeter border pixels (when asked for), colour and hematoxylin of the kept slots' runs. */
 function pixelPass(
   data: Int32Array,
   width: number,
@@ -337,6 +340,7 @@ function pixelPass(
   kept: Uint8Array,
   rgb: Uint8Array | Uint8ClampedArray | undefined,
   hematoxylin: Float32Array | undefined,
+  perimeter: boolean,
 ): void {
   const { runs, rowRuns, sums } = work;
   // Border flags of the last three rows, and the border pixels of this row and the one above
@@ -364,7 +368,7 @@ function pixelPass(
       const stop = runs[3 * j + 1];
       const v = data[start];
       const o = k * STRIDE;
-      for (let i = start; i < stop; i++) {
+      for (let i = start; perimeter && i < stop; i++) {
         if (i === start || i === stop - 1 || edgeRow || data[i - width] !== v || data[i + width] !== v) {
           const px = i - row;
           flags[here + px] = 1;
@@ -393,14 +397,14 @@ function pixelPass(
         sums[o + STAT.SUM_H] = h;
       }
     }
-    if (y > 0) addPerimeterRow(data, width, height, flags, y - 1, aboveBorder, nAboveBorder, sums);
+    if (perimeter && y > 0) addPerimeterRow(data, width, height, flags, y - 1, aboveBorder, nAboveBorder, sums);
     const done = aboveBorder;
     aboveBorder = rowBorder;
     rowBorder = done;
     nAboveBorder = nRowBorder;
     nRowBorder = 0;
   }
-  if (height > 0) addPerimeterRow(data, width, height, flags, height - 1, aboveBorder, nAboveBorder, sums);
+  if (perimeter && height > 0) addPerimeterRow(data, width, height, flags, height - 1, aboveBorder, nAboveBorder, sums);
 }
 
 /** The slots' spans grouped by slot, and copies of the working arrays' used parts. */

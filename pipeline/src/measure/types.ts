@@ -22,7 +22,8 @@ export interface NucleusInstance {
   /**
    * Boundary length in level-0 px, as scikit-image `regionprops` `perimeter` (4-neighbourhood
    * border pixels, weighted by their 8-neighbour pattern: 1 for straight runs, √2 for
-   * diagonal steps, (1 + √2) / 2 for corners). A 3x3 square measures 8.
+   * diagonal steps, (1 + √2) / 2 for corners). A 3x3 square measures 8. NaN when the
+   * caller had it left out (`measureNuclei`'s `omit`).
    */
   readonly perimeter: number;
   /** {@link perimeter} in µm, when microns per pixel were given. */
@@ -42,7 +43,10 @@ export interface NucleusInstance {
    * that ellipse, in [-π/2, π/2], as scikit-image `regionprops` `orientation`.
    */
   readonly orientation: number;
-  /** Area over the area of the convex hull of the pixels' corners (continuous hull, not rasterized), in (0, 1]. */
+  /**
+   * Area over the area of the convex hull of the pixels' corners (continuous hull, not
+   * rasterized), in (0, 1]. NaN when the caller had it left out (`measureNuclei`'s `omit`).
+   */
   readonly solidity: number;
   /** Mean R, G, B over the nucleus (0..255), when an image was given. */
   readonly meanRgb?: readonly [number, number, number];

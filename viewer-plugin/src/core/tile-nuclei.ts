@@ -89,6 +89,36 @@ export function previewWindow(tile: Pick<ProbTile, 'core' | 'region'>, view: Rec
   return intersect({ x: seen.x - halo, y: seen.y - halo, width: seen.width + 2 * halo, height: seen.height + 2 * halo }, tile.region);
 }
 
+/**
+ * Which costly figures a preview measures. A slider step measures every nucleus in view,
+ * and the perimeter (a pass over each kept nucleus's pixels), solidity (a convex hull each)
+ * and the hematoxylin mean (another pixel sum) were together about a fifth of that work
+ * (Node, the frame-time benchmark's 12 tiles); the overlay asks only for those its
+ * histogram and colouring show. Figures left out are absent from the preview's records
+ * (tooltip, download) until the server's results for the released slider replace them.
+ */
+export interface PreviewFigures {
+  readonly perimeter: boolean;
+  readonly solidity: boolean;
+  readonly hematoxylin: boolean;
+}
+
+/** Every figure: what the server measures, and the preview's default. */
+export const ALL_FIGURES: PreviewFigures = Object.freeze({ perimeter: true, solidity: true, hematoxylin: true });
+
+/**
+ * The costly figures that QuPath measurements `shown` need.
+ * @example
+ * figuresShowing(['Area', 'Hematoxylin OD mean']); // { perimeter: false, solidity: false, hematoxylin: true }
+ */
+export function figuresShowing(shown: readonly string[]): PreviewFigures {
+  return {
+    perimeter: shown.some((name) => name === 'Perimeter' || name === 'Perimeter µm'),
+    solidity: shown.includes('Solidity'),
+    hematoxylin: shown.includes('Hematoxylin OD mean'),
+  };
+}
+
 /** What {@link tileNuclei} may reuse from earlier runs, and what it may leave out. */
 export interface TileRunOptions extends PostprocessReuse {
   /**
@@ -97,6 +127,8 @@ export interface TileRunOptions extends PostprocessReuse {
    * core: 323 of 1,851 owned nuclei in the 1280x800 view of the frame-time benchmark.
    */
   readonly visible?: Rect;
+  /** The costly figures to measure; default {@link ALL_FIGURES}. */
+  readonly figures?: PreviewFigures;
 }
 
 /** One tile's preview: its nuclei, and the marker stage to hand back for the next run. */
@@ -116,7 +148,8 @@ export interface TileRun {
  * @param opts `markerCut` from an earlier run over the same window, used when its marker
  *   parameters are those of `params`, so a mask-threshold drag skips the watershed;
  *   `labelBuffer`, memory the label image may be written into (a worker keeps one);
- *   `visible`, the view, to leave out nuclei drawn off screen.
+ *   `visible`, the view, to leave out nuclei drawn off screen; `figures`, the costly figures
+ *   to measure.
  * @throws {ShapeError} when the maps do not match the region's size;
  *   {InvalidArgumentError} for out-of-range parameters; {RangeError} for a window outside the region.
  * @example
@@ -130,6 +163,8 @@ export function tileNuclei(
   opts: TileRunOptions = {},
 ): TileRun {
   const area = window ? tileWindow(tile, window) : checkedTile(tile);
+  const figures = opts.figures ?? ALL_FIGURES;
+  const hematoxylin = figures.hematoxylin ? area.hematoxylin : undefined;
   // The window's edges inside the slide count as halo edges: the pipeline's ownership rule
   // applied to the tile with the window as its region.
   const run = ownedNuclei({
@@ -142,7 +177,8 @@ export function tileNuclei(
     ...(opts.labelBuffer && { labelBuffer: opts.labelBuffer }),
     ...(opts.visible && { visible: opts.visible }),
     ...(ctx.mpp !== undefined && ctx.mpp > 0 && { micronsPerPixel: ctx.mpp }),
-    ...(area.hematoxylin && { hematoxylin: area.hematoxylin }),
+    ...(hematoxylin && { hematoxylin }),
+    ...(opts.figures && { omit: { perimeter: !figures.perimeter, solidity: !figures.solidity } }),
   });
   return run.markerCut ? { instances: run.instances, markerCut: run.markerCut } : { instances: run.instances };
 }

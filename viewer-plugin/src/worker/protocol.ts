@@ -3,7 +3,7 @@
  * structured-clone data; errors cross as `{ name, code, message }`.
  */
 import type { PostprocessParams } from '../core/tuning-params.js';
-import type { TileContext } from '../core/tile-nuclei.js';
+import type { PreviewFigures, TileContext } from '../core/tile-nuclei.js';
 import type { ProbsTileRef, Rect } from '../core/server-types.js';
 import type { PackedNuclei } from '../core/nucleus-record.js';
 
@@ -26,8 +26,8 @@ export type WorkerRequest =
   /**
    * Post-process the cached tiles `keys` ("col_row", most important first) with `params`,
    * for the nuclei drawn in `view`: each tile's own nuclei whose bounding box meets it
-   * (level-0 px; each tile is cropped to its visible part plus `halo`). A newer compute
-   * replaces an older one between two tiles.
+   * (level-0 px; each tile is cropped to its visible part plus `halo`), measuring the costly
+   * `figures` only. A newer compute replaces an older one between two tiles.
    */
   | {
       readonly type: 'compute';
@@ -36,6 +36,7 @@ export type WorkerRequest =
       readonly keys: readonly string[];
       readonly view: Rect;
       readonly halo: number;
+      readonly figures: PreviewFigures;
     };
 
 /**
@@ -49,6 +50,8 @@ export interface WarmSpec {
   readonly params: PostprocessParams;
   readonly view: Rect;
   readonly halo: number;
+  /** The figures slider steps will measure, so the rehearsed path is theirs. */
+  readonly figures: PreviewFigures;
 }
 
 /** Worker -> main thread. */

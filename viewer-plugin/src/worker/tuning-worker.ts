@@ -9,7 +9,7 @@
  * every tile result reflects a recent position and none waits for a stale request to end.
  */
 import { cellKey } from '../core/compute-grid.js';
-import { previewWindow, splitProbPixels, tileNuclei, tileWindow, type ProbTile, type TileContext } from '../core/tile-nuclei.js';
+import { previewWindow, splitProbPixels, tileNuclei, tileWindow, type PreviewFigures, type ProbTile, type TileContext } from '../core/tile-nuclei.js';
 import type { ProbsTileRef, Rect } from '../core/server-types.js';
 import { packNuclei, type PackedNuclei } from '../core/nucleus-record.js';
 import type { MarkerCut, PostprocessParams } from '@nucleilens/pipeline/post';
@@ -46,7 +46,7 @@ const sameRect = (a: Rect, b: Rect): boolean => a.x === b.x && a.y === b.y && a.
  * The tile's nuclei in `window` that meet `view`, keeping the cropped maps and the marker
  * stage for the next slider step.
  */
-function runTile(key: string, tile: ProbTile, params: PostprocessParams, context: TileContext, window: Rect, view: Rect): PackedNuclei {
+function runTile(key: string, tile: ProbTile, params: PostprocessParams, context: TileContext, window: Rect, view: Rect, figures: PreviewFigures): PackedNuclei {
   let kept = windows.get(key);
   if (!kept || !sameRect(kept.window, window)) {
     kept = { window, part: tileWindow(tile, window) };
@@ -54,7 +54,7 @@ function runTile(key: string, tile: ProbTile, params: PostprocessParams, context
   }
   const pixels = window.width * window.height;
   if (labelBuffer.length < pixels) labelBuffer = new Int32Array(pixels);
-  const run = tileNuclei(kept.part, params, context, undefined, { ...(kept.cut && { markerCut: kept.cut }), labelBuffer, visible: view });
+  const run = tileNuclei(kept.part, params, context, undefined, { ...(kept.cut && { markerCut: kept.cut }), labelBuffer, visible: view, figures });
   kept.cut = run.markerCut;
   return packNuclei(run.instances, context.idNamespace ?? '');
 }
@@ -147,7 +147,7 @@ function warmTile(key: string, warm: WarmSpec, params: PostprocessParams = warm.
   const window = previewWindow(tile, warm.view, warm.halo);
   if (!window) return false;
   try {
-    runTile(key, tile, params, ctx, window, warm.view);
+    runTile(key, tile, params, ctx, window, warm.view, warm.figures);
     return true;
   } catch {
     // A tile that cannot be post-processed fails, and is reported, when a slider asks for it.
@@ -207,7 +207,7 @@ async function sweep(): Promise<void> {
       try {
         if (!ctx) throw new Error('tuning worker: compute before init');
         const window = previewWindow(tile, j.view, j.halo);
-        const nuclei = window ? runTile(key, tile, j.params, ctx, window, j.view) : emptyPack();
+        const nuclei = window ? runTile(key, tile, j.params, ctx, window, j.view, j.figures) : emptyPack();
         scope.postMessage({ type: 'tile', requestId: j.requestId, key, nuclei, ms: performance.now() - t0 }, [
           nuclei.ringStart.buffer,
           nuclei.rings.buffer,
