@@ -16,10 +16,11 @@
  *     rasterized (a one-pixel read-back forces the canvas to draw at once);
  * and, not in the medians, the whole view of the first step after the slide opened (what a
  * user's first touch of a slider costs). The preview measures only the costly figures the
- * panel shows (by default none: histogram of area, colour by instance); a last series shows
- * the costliest choice the panel offers, histogram of perimeter with colour by hematoxylin.
+ * panel shows (by default none: histogram of area, colour by instance); last come rounds of
+ * 3 steps alternating the costliest choice the panel offers (histogram of perimeter, colour
+ * by hematoxylin) with the default one.
  * Target: whole view under 50 ms (issue #6). Skips when /usr/bin/chromium is absent.
- * Usage: node build/bench/viewer-redraw.js [--model CARD] [--changes N] [--marker-changes N] [--costly-changes N] [--verbose]
+ * Usage: node build/bench/viewer-redraw.js [--model CARD] [--changes N] [--marker-changes N] [--costly-rounds N] [--verbose]
  */
 import { chromiumMissing, launchChromium } from '../test/e2e/chromium.js';
 import { startViewerServer } from '../test/e2e/viewer-server.js';
@@ -29,7 +30,7 @@ const numberArg = (name: string, fallback: number): number =>
   process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback;
 const CHANGES = numberArg('--changes', 9);
 const MARKER_CHANGES = numberArg('--marker-changes', 5);
-const COSTLY_CHANGES = numberArg('--costly-changes', 5);
+const COSTLY_ROUNDS = numberArg('--costly-rounds', 3);
 const VIEW = { width: 1280, height: 800 };
 
 interface Sample {
@@ -131,22 +132,30 @@ async function main(): Promise<void> {
     );
     const { samples, firstStepMs } = await series('maskThreshold', CHANGES);
     const markerSamples = MARKER_CHANGES > 0 ? (await series('markerThreshold', MARKER_CHANGES)).samples : [];
-    let costlySamples: Sample[] = [];
-    if (COSTLY_CHANGES > 0) {
-      await page.evaluate(() => {
+    // The costliest panel choice against the default one, in alternating rounds after the
+    // series above, so both meet code equally warmed up.
+    const costlySamples: Sample[] = [];
+    const plainSamples: Sample[] = [];
+    const showPanel = (costly: boolean) =>
+      page.evaluate(async (costly) => {
         type Select = { value: string; dispatchEvent(e: unknown): boolean };
         const g = globalThis as unknown as {
           document: { querySelector(s: string): Select | null };
           Event: new (type: string) => unknown;
-          nucleiLens: { overlay: { setDisplay(d: { colorBy: string }): void } };
+          nucleiLens: { overlay: { setDisplay(d: { colorBy: string }): void; whenIdle(): Promise<void> } };
         };
         const select = g.document.querySelector('select[id$="-hist"]');
         if (!select) throw new Error('no histogram measurement menu in the panel');
-        select.value = 'Perimeter';
+        select.value = costly ? 'Perimeter' : 'Area';
         select.dispatchEvent(new g.Event('change'));
-        g.nucleiLens.overlay.setDisplay({ colorBy: 'hematoxylin' });
-      });
-      costlySamples = (await series('maskThreshold', COSTLY_CHANGES)).samples;
+        g.nucleiLens.overlay.setDisplay({ colorBy: costly ? 'hematoxylin' : 'instance' });
+        await g.nucleiLens.overlay.whenIdle();
+      }, costly);
+    for (let round = 0; round < COSTLY_ROUNDS; round++) {
+      await showPanel(true);
+      costlySamples.push(...(await series('maskThreshold', 3)).samples);
+      await showPanel(false);
+      plainSamples.push(...(await series('maskThreshold', 3)).samples);
     }
     const cores = await page.evaluate(() => (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator.hardwareConcurrency);
     const pick = (k: keyof Sample) => summarize(samples.map((s) => s[k]));
@@ -172,10 +181,10 @@ async function main(): Promise<void> {
       console.log(`  worker post-process + measure  ${fmt(pickMarker('workerMs'))}`);
     }
     if (costlySamples.length > 0) {
-      const pickCostly = (k: keyof Sample) => summarize(costlySamples.map((s) => s[k]));
-      console.log(`mask-threshold change, histogram of perimeter and colour by hematoxylin (both measured in the preview), median of ${costlySamples.length}`);
-      console.log(`  whole view redrawn             ${fmt(pickCostly('wholeMs'))}`);
-      console.log(`  worker post-process + measure  ${fmt(pickCostly('workerMs'))}`);
+      const line = (samples: Sample[], k: keyof Sample) => fmt(summarize(samples.map((x) => x[k])));
+      console.log(`mask-threshold change, panel choices alternating in ${COSTLY_ROUNDS} rounds of 3 steps, median of ${costlySamples.length} each`);
+      console.log(`  perimeter histogram, hematoxylin colours (both measured): whole view ${line(costlySamples, 'wholeMs')}`);
+      console.log(`  area histogram, instance colours (neither measured):      whole view ${line(plainSamples, 'wholeMs')}`);
     }
   } finally {
     await browser.close();
