@@ -177,6 +177,42 @@ test('watershed lines, FIFO plateaus, masks and validation', () => {
   assert.throws(() => watershed(nan, labelsOf(2, [1, 0])), InvalidArgumentError);
 });
 
+test('watershed on a two-level uint8 map (the paper recipe\'s ~marker) floods as the binary heap does', () => {
+  // Seeds on level 0 and everything else on level 1 take a plain FIFO queue; seeds on two
+  // levels, open pixels on several, or seeds above the open pixels take the bucket queue. The heap on the same values as float
+  // is the reference for all of them.
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const w = 23;
+  const h = 17;
+  for (let trial = 0; trial < 16; trial++) {
+    const markers = new Int32Array(w * h);
+    const level = new Uint8Array(w * h).fill(1);
+    for (let i = 0; i < markers.length; i++) {
+      if (rand() < 0.04) {
+        markers[i] = 1 + Math.floor(rand() * 5);
+        level[i] = 0;
+      }
+    }
+    const kind = trial % 4;
+    if (kind === 1) for (let i = 0; i < level.length; i++) if (markers[i] === 0) level[i] = 1 + Math.floor(rand() * 3);
+    if (kind === 2) for (let i = 0; i < markers.length; i++) if (markers[i] > 0 && rand() < 0.5) level[i] = 1;
+    if (kind === 3) for (let i = 0; i < markers.length; i++) level[i] = markers[i] > 0 ? 2 : 1;
+    const u8 = { width: w, height: h, data: level };
+    const f32 = { width: w, height: h, data: Float32Array.from(level) };
+    const seeds = { width: w, height: h, data: markers };
+    for (const connectivity of [4, 8] as const) {
+      for (const watershedLine of [false, true]) {
+        assert.deepEqual(
+          [...watershed(u8, seeds, { connectivity, watershedLine }).data],
+          [...watershed(f32, seeds, { connectivity, watershedLine }).data],
+          `trial ${trial}, connectivity ${connectivity}, lines ${watershedLine}`,
+        );
+      }
+    }
+  }
+});
+
 test('dilateLabels grows into background only; ties go to the larger id', () => {
   const out = dilateLabels(labelsOf(5, [0, 3, 0, 5, 0]), 1);
   assert.ok(out.data instanceof Int32Array);

@@ -160,3 +160,43 @@ export class BucketFloodQueue implements FloodQueue {
     return this.label[entry];
   }
 }
+
+/**
+ * A plain first-in first-out queue: the order {@link BucketFloodQueue} pops in when the
+ * seeds, pushed first, share one elevation and every later entry has one elevation no lower
+ * (the paper recipe floods a binary `~marker`: seeds at 0, everything else at 1), without
+ * its per-entry links. The caller checks that condition; `value` is not read.
+ */
+export class FifoFloodQueue implements FloodQueue {
+  private readonly pixel: Int32Array;
+  private readonly label: Int32Array;
+  private head = 0;
+  private tail = 0;
+
+  constructor(capacity: number) {
+    this.pixel = new Int32Array(capacity);
+    this.label = new Int32Array(capacity);
+  }
+
+  get length(): number {
+    return this.tail - this.head;
+  }
+
+  push(_value: number, pixel: number, label: number): void {
+    const e = this.tail++;
+    this.pixel[e] = pixel;
+    this.label[e] = label;
+  }
+
+  pop(): number {
+    return this.head++;
+  }
+
+  pixelOf(entry: number): number {
+    return this.pixel[entry];
+  }
+
+  labelOf(entry: number): number {
+    return this.label[entry];
+  }
+}

@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import type { BinaryMask, Connectivity, FloatImage, LabelImage, ProbMap } from '../raster/types.js';
 import { assertRasterShape, assertSameSize } from '../raster/create.js';
-import { BucketFloodQueue, HeapFloodQueue, type FloodQueue } from './flood-queue.js';
+import { BucketFloodQueue, FifoFloodQueue, HeapFloodQueue, type FloodQueue } from './flood-queue.js';
 import { assertConnectivity, neighbourOffsets, padPlane, unpadPlane } from './neighbourhood.js';
 
 /** Options of {@link watershed}. */
@@ -86,6 +86,27 @@ function flood(queue: FloodQueue, cell: Int32Array, level: Uint8Array | Float64A
 }
 
 /**
+ * Whether a bucket queue would pop in plain push order: every seed (> 0) at one level and
+ * every open pixel at one level no lower. Seeds are pushed first, in raster order, and pop
+ * first; every later push is at the open pixels' level, behind them.
+ */
+function twoLevels(cell: Int32Array, level: Uint8Array): boolean {
+  let seedLevel = -1;
+  let openLevel = -1;
+  for (let p = 0; p < cell.length; p++) {
+    const c = cell[p];
+    if (c > 0) {
+      if (seedLevel < 0) seedLevel = level[p];
+      else if (level[p] !== seedLevel) return false;
+    } else if (c === OPEN) {
+      if (openLevel < 0) openLevel = level[p];
+      else if (level[p] !== openLevel) return false;
+    }
+  }
+  return seedLevel < 0 || openLevel < 0 || seedLevel <= openLevel;
+}
+
+/**
  * Marker-controlled watershed (Beucher & Meyer, "The morphological approach to
  * segmentation: the watershed transformation", 1993, DOI 10.1201/9781482277234-12; Meyer's
  * flooding algorithm, "Topographic distance and watershed lines", Signal Processing 38
@@ -162,7 +183,11 @@ export function watershed(
   // later entries for the same pixel (scikit-image pushes them) would only be skipped.
   // Queueing each pixel once keeps the result and bounds the queue by the open pixels.
   const capacity = Math.max(1, openCount);
-  const queue: FloodQueue = integral ? new BucketFloodQueue(capacity, 256) : new HeapFloodQueue(capacity);
+  const queue: FloodQueue = integral
+    ? twoLevels(cell, level as Uint8Array)
+      ? new FifoFloodQueue(capacity)
+      : new BucketFloodQueue(capacity, 256)
+    : new HeapFloodQueue(capacity);
   for (let p = 0; p < cell.length; p++) if (cell[p] > 0) queue.push(level[p], p, cell[p]);
   flood(queue, cell, level, offsets, lines);
   const data = unpadPlane(Int32Array, { stride, width, height, data: cell });
