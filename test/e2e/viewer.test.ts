@@ -329,12 +329,41 @@ test('a preview measures the costly figures the panel shows, and again when the 
   assert.equal(withPerimeter.perimeter, withPerimeter.n, `every previewed nucleus has its perimeter (${JSON.stringify(withPerimeter)})`);
   assert.equal(withPerimeter.solidity, 0);
   await histogram.selectOption('Area');
+  await until('the preview re-measured without the perimeter', (s) => s.previewParams !== undefined && s.pending === 0);
+  await whenIdle();
+  // A nucleus selected during the preview lacks those figures; once the server answers for
+  // the same parameters, the selection carries them.
+  const point = await page.evaluate(() => {
+    const { viewer, overlay } = (globalThis as unknown as { nucleiLens: { viewer: OpenSeadragonLike; overlay: OverlayLike } }).nucleiLens;
+    const item = viewer.world.getItemAt(0);
+    const box = viewer.container.getBoundingClientRect();
+    const P = (globalThis as unknown as { OpenSeadragon: { Point: new (x: number, y: number) => { x: number; y: number } } }).OpenSeadragon.Point;
+    const view = overlay.viewRect();
+    const n = overlay.nucleiInView().find((r) => r.cx > view.x + 100 && r.cx < view.x + view.width - 400 && r.cy > view.y + 100 && r.cy < view.y + view.height - 100);
+    if (!n) return undefined;
+    const p = item.imageToViewerElementCoordinates(new P(n.cx, n.cy));
+    return { x: box.left + p.x, y: box.top + p.y };
+  });
+  assert.ok(point, 'a nucleus away from the panel');
+  await page.evaluate(() => (globalThis as unknown as { nucleiLens: { overlay: { clearSelection(): void } } }).nucleiLens.overlay.clearSelection());
+  await page.mouse.click(point.x, point.y);
+  await until('one selected', (s) => s.selected.length === 1);
+  const selectedPerimeter = () =>
+    page.evaluate(() => {
+      type Fc = { features: { properties: { measurements: Record<string, number> } }[] };
+      const { overlay } = (globalThis as unknown as { nucleiLens: { overlay: { selectionGeoJson(): Fc } } }).nucleiLens;
+      return overlay.selectionGeoJson().features.map((f) => f.properties.measurements.Perimeter ?? null);
+    });
+  assert.deepEqual(await selectedPerimeter(), [null], 'the previewed record has no perimeter');
   await page.evaluate((p) => {
     const { overlay } = (globalThis as unknown as { nucleiLens: { overlay: { setParams(p: unknown): void } } }).nucleiLens;
     overlay.setParams(p);
   }, previewed);
   await whenIdle();
   assert.equal((await settledState()).previewParams, undefined);
+  const [perimeter] = await selectedPerimeter();
+  assert.ok(typeof perimeter === 'number' && perimeter > 0, `the server's record of the selected nucleus has its perimeter (${perimeter})`);
+  await page.evaluate(() => (globalThis as unknown as { nucleiLens: { overlay: { clearSelection(): void } } }).nucleiLens.overlay.clearSelection());
 });
 
 test('redrawing only the tiles a preview changed leaves the pixels of a whole redraw', { skip }, async () => {

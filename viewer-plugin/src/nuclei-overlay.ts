@@ -733,6 +733,7 @@ export class NucleiOverlay {
     for (const cell of this.shown.values()) for (const r of cell.records) records.push(r);
     this.records = records;
     this.index = undefined;
+    const followed = this.followSelection(records);
     let all = this.sceneAll;
     // While a slider previews, the ramp keeps its range so colours do not jump under the hand.
     if (this.colorBy !== 'instance' && (!this.preview || !this.domain)) {
@@ -774,9 +775,36 @@ export class NucleiOverlay {
       hoverGone = true;
     }
     this.frame(hoverGone ? undefined : changed);
+    if (followed) {
+      this.panel?.setSelection(this.selection.size);
+      this.viewer.raiseEvent(NUCLEI_EVENTS.selectionChange, { ids: [...this.selection.keys()] });
+    }
     this.updateStats(source);
     this.lastSceneMs = performance.now() - t0;
     this.checkIdle();
+  }
+
+  /**
+   * Moves each selected nucleus onto its record among `records` when one has exactly its
+   * centroid (the same pixels): a preview's record lacks the figures the panel did not show
+   * and carries ids of the worker's window labels, the server's answer for the same
+   * parameters has every figure and the server's ids, and a download should carry those.
+   * @returns whether any selected record was replaced (the selection's ids may have changed)
+   */
+  private followSelection(records: readonly NucleusRecord[]): boolean {
+    if (this.selection.size === 0) return false;
+    const byCentroid = new Map<string, string>();
+    for (const [id, r] of this.selection) byCentroid.set(`${r.cx},${r.cy}`, id);
+    let followed = false;
+    for (const r of records) {
+      const id = byCentroid.get(`${r.cx},${r.cy}`);
+      if (id === undefined || this.selection.get(id) === r) continue;
+      this.selection.delete(id);
+      this.selection.set(r.id, r);
+      followed = true;
+    }
+    if (followed) this.layer.setSelected(this.selection.values());
+    return followed;
   }
 
   private updateStats(source: 'server' | 'preview'): void {
