@@ -95,6 +95,27 @@ async function viewerPixels(): Promise<{ data: Buffer; width: number; height: nu
   return { data, width: info.width, height: info.height };
 }
 
+/**
+ * Page coordinates and ids of up to `count` nuclei in view, away from the view's edges and
+ * from the panel on its right, where a click reaches the viewer.
+ */
+function innerNucleusPoints(count: number): Promise<{ x: number; y: number; id: string }[]> {
+  return page.evaluate((count) => {
+    const { viewer, overlay } = (globalThis as unknown as { nucleiLens: { viewer: OpenSeadragonLike; overlay: OverlayLike } }).nucleiLens;
+    const item = viewer.world.getItemAt(0);
+    const box = viewer.container.getBoundingClientRect();
+    const P = (globalThis as unknown as { OpenSeadragon: { Point: new (x: number, y: number) => { x: number; y: number } } }).OpenSeadragon.Point;
+    const view = overlay.viewRect();
+    const inner = overlay
+      .nucleiInView()
+      .filter((n) => n.cx > view.x + 100 && n.cx < view.x + view.width - 400 && n.cy > view.y + 100 && n.cy < view.y + view.height - 100);
+    return inner.slice(0, count).map((n) => {
+      const p = item.imageToViewerElementCoordinates(new P(n.cx, n.cy));
+      return { x: box.left + p.x, y: box.top + p.y, id: n.id };
+    });
+  }, count);
+}
+
 async function serverCount(rect: OverlayState['rect'], params: OverlayState['params']): Promise<number> {
   assert.ok(server);
   const q = new URLSearchParams({ x: String(rect.x), y: String(rect.y), w: String(rect.width), h: String(rect.height) });
@@ -333,17 +354,7 @@ test('a preview measures the costly figures the panel shows, and again when the 
   await whenIdle();
   // A nucleus selected during the preview lacks those figures; once the server answers for
   // the same parameters, the selection carries them.
-  const point = await page.evaluate(() => {
-    const { viewer, overlay } = (globalThis as unknown as { nucleiLens: { viewer: OpenSeadragonLike; overlay: OverlayLike } }).nucleiLens;
-    const item = viewer.world.getItemAt(0);
-    const box = viewer.container.getBoundingClientRect();
-    const P = (globalThis as unknown as { OpenSeadragon: { Point: new (x: number, y: number) => { x: number; y: number } } }).OpenSeadragon.Point;
-    const view = overlay.viewRect();
-    const n = overlay.nucleiInView().find((r) => r.cx > view.x + 100 && r.cx < view.x + view.width - 400 && r.cy > view.y + 100 && r.cy < view.y + view.height - 100);
-    if (!n) return undefined;
-    const p = item.imageToViewerElementCoordinates(new P(n.cx, n.cy));
-    return { x: box.left + p.x, y: box.top + p.y };
-  });
+  const [point] = await innerNucleusPoints(1);
   assert.ok(point, 'a nucleus away from the panel');
   await page.evaluate(() => (globalThis as unknown as { nucleiLens: { overlay: { clearSelection(): void } } }).nucleiLens.overlay.clearSelection());
   await page.mouse.click(point.x, point.y);
@@ -444,20 +455,7 @@ test('controls are reachable by keyboard: Tab to a slider, arrows change and com
 
 test('click selects, shift-click adds, and the selection downloads as GeoJSON', { skip }, async () => {
   await whenIdle();
-  const points = await page.evaluate(() => {
-    const { viewer, overlay } = (globalThis as unknown as { nucleiLens: { viewer: OpenSeadragonLike; overlay: OverlayLike } }).nucleiLens;
-    const item = viewer.world.getItemAt(0);
-    const box = viewer.container.getBoundingClientRect();
-    const P = (globalThis as unknown as { OpenSeadragon: { Point: new (x: number, y: number) => { x: number; y: number } } }).OpenSeadragon.Point;
-    const view = overlay.viewRect();
-    const inner = overlay
-      .nucleiInView()
-      .filter((n) => n.cx > view.x + 100 && n.cx < view.x + view.width - 400 && n.cy > view.y + 100 && n.cy < view.y + view.height - 100);
-    return inner.slice(0, 2).map((n) => {
-      const p = item.imageToViewerElementCoordinates(new P(n.cx, n.cy));
-      return { x: box.left + p.x, y: box.top + p.y, id: n.id };
-    });
-  });
+  const points = await innerNucleusPoints(2);
   assert.equal(points.length, 2);
   await page.mouse.click(points[0].x, points[0].y);
   await until('one selected', (s) => s.selected.length === 1);
