@@ -19,7 +19,7 @@ import { spanHullArea } from './convex-hull.js';
  * Figures that cost work beyond the labels' runs, which a caller showing only some of them
  * may leave out (`true` = left out): the perimeter needs a pass over every pixel of the kept
  * nuclei, solidity a convex hull each. Left-out figures read NaN (and `perimeterUm` too),
- * which the GeoJSON and CSV exports write as absent.
+ * which the GeoJSON export leaves out and the CSV writes as an empty cell.
  */
 export interface OmittedFigures {
   readonly perimeter?: boolean;
@@ -167,8 +167,9 @@ interface MeasureContext {
   readonly ox: number;
   readonly oy: number;
   readonly tolerance: number;
-  /** Whether the perimeter and solidity are measured (else NaN). */
+  /** Whether the perimeter is measured (else NaN). */
   readonly perimeter: boolean;
+  /** Whether the solidity is measured (else NaN). */
   readonly solidity: boolean;
   readonly mpp: number | undefined;
   /** Whether the stats hold colour and hematoxylin sums. */

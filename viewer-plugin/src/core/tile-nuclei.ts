@@ -92,7 +92,7 @@ export function previewWindow(tile: Pick<ProbTile, 'core' | 'region'>, view: Rec
 /**
  * Which costly figures a preview measures. A slider step measures every nucleus in view,
  * and the perimeter (a pass over each kept nucleus's pixels), solidity (a convex hull each)
- * and the hematoxylin mean (another pixel sum) were together about a fifth of that work
+ * and the hematoxylin mean (another pixel sum) were together about a quarter of that work
  * (Node, the frame-time benchmark's 12 tiles); the overlay asks only for those its
  * histogram and colouring show. Figures left out are absent from the preview's records
  * (tooltip, download) until the server's results for the released slider replace them.
