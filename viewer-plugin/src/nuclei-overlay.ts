@@ -786,9 +786,9 @@ export class NucleiOverlay {
 
   /**
    * Moves each selected nucleus onto its record among `records` when one has exactly its
-   * centroid (in practice, the same pixels): a preview's record lacks the figures the panel did not show
-   * and carries ids of the worker's window labels, the server's answer for the same
-   * parameters has every figure and the server's ids, and a download should carry those.
+   * centroid (in practice, the same pixels): a preview's record lacks the figures the panel
+   * did not show and carries ids of the worker's window labels, the server's answer for the
+   * same parameters has every figure and the server's ids, and a download should carry those.
    * @returns whether any selected record was replaced (the selection's ids may have changed)
    */
   private followSelection(records: readonly NucleusRecord[]): boolean {
