@@ -86,27 +86,6 @@ function flood(queue: FloodQueue, cell: Int32Array, level: Uint8Array | Float64A
 }
 
 /**
- * Whether a bucket queue would pop in plain push order: every seed (> 0) at one level and
- * every open pixel at one level no lower. Seeds are pushed first, in raster order, and pop
- * first; every later push is at the open pixels' level, behind them.
- */
-function twoLevels(cell: Int32Array, level: Uint8Array): boolean {
-  let seedLevel = -1;
-  let openLevel = -1;
-  for (let p = 0; p < cell.length; p++) {
-    const c = cell[p];
-    if (c > 0) {
-      if (seedLevel < 0) seedLevel = level[p];
-      else if (level[p] !== seedLevel) return false;
-    } else if (c === OPEN) {
-      if (openLevel < 0) openLevel = level[p];
-      else if (level[p] !== openLevel) return false;
-    }
-  }
-  return seedLevel < 0 || openLevel < 0 || seedLevel <= openLevel;
-}
-
-/**
  * Marker-controlled watershed (Beucher & Meyer, "The morphological approach to
  * segmentation: the watershed transformation", 1993, DOI 10.1201/9781482277234-12; Meyer's
  * flooding algorithm, "Topographic distance and watershed lines", Signal Processing 38
@@ -157,6 +136,11 @@ export function watershed(
   const { stride } = plane;
   const cell = plane.data;
   let openCount = 0;
+  // The elevations' range over the seeds and over the open pixels, for the choice of queue.
+  let seedLow = Infinity;
+  let seedHigh = -Infinity;
+  let openLow = Infinity;
+  let openHigh = -Infinity;
   const m = opts.mask?.data;
   for (let y = 0; y < height; y++) {
     const row = (y + 1) * stride + 1;
@@ -170,9 +154,20 @@ export function watershed(
         continue;
       }
       openCount++;
-      if (id === 0) cell[i] = OPEN;
+      const e = elev[src + x];
+      if (id === 0) {
+        cell[i] = OPEN;
+        if (e < openLow) openLow = e;
+        if (e > openHigh) openHigh = e;
+      } else {
+        if (e < seedLow) seedLow = e;
+        if (e > seedHigh) seedHigh = e;
+      }
     }
   }
+  // Seeds are pushed first, in raster order. With every seed on one level and every open
+  // pixel on one level no lower, a bucket queue pops in plain push order: a FIFO does too.
+  const twoLevels = seedLow >= seedHigh && openLow >= openHigh && !(seedHigh > openLow);
   // uint8 elevations stay uint8 (a bucket queue indexes by them); others become float64.
   const level = integral
     ? padPlane(Uint8Array, elev, width, height).data
@@ -184,7 +179,7 @@ export function watershed(
   // Queueing each pixel once keeps the result and bounds the queue by the open pixels.
   const capacity = Math.max(1, openCount);
   const queue: FloodQueue = integral
-    ? twoLevels(cell, level as Uint8Array)
+    ? twoLevels
       ? new FifoFloodQueue(capacity)
       : new BucketFloodQueue(capacity, 256)
     : new HeapFloodQueue(capacity);
