@@ -775,10 +775,7 @@ export class NucleiOverlay {
       hoverGone = true;
     }
     this.frame(hoverGone ? undefined : changed);
-    if (followed) {
-      this.panel?.setSelection(this.selection.size);
-      this.viewer.raiseEvent(NUCLEI_EVENTS.selectionChange, { ids: [...this.selection.keys()] });
-    }
+    if (followed) this.announceSelection();
     this.updateStats(source);
     this.lastSceneMs = performance.now() - t0;
     this.checkIdle();
@@ -872,6 +869,11 @@ export class NucleiOverlay {
   private selectionChanged(): void {
     this.layer.setSelected(this.selection.values());
     this.frame();
+    this.announceSelection();
+  }
+
+  /** The panel's count and the `nuclei-selection-change` event follow the selection. */
+  private announceSelection(): void {
     this.panel?.setSelection(this.selection.size);
     this.viewer.raiseEvent(NUCLEI_EVENTS.selectionChange, { ids: [...this.selection.keys()] });
   }
