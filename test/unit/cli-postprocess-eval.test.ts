@@ -123,3 +123,18 @@ test('user errors exit 2 with one line', async () => {
     await assert.rejects(stat(join(dir, 'o.png')), 'nothing written on error');
   });
 });
+
+test('after npm install and a build, `npx nucleilens` runs the command line', async () => {
+  // The command npm links into node_modules/.bin, run as a user would, from the repository root.
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const bin = join(root, 'node_modules', '.bin', 'nucleilens');
+  const run = await new Promise<Run>((resolve) => {
+    execFile(bin, ['--help'], { cwd: root }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr: `${stderr}${err && typeof err.code !== 'number' ? String(err) : ''}` });
+    });
+  });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^usage: nucleilens <command>/);
+  assert.match(run.stdout, /postprocess/);
+});
