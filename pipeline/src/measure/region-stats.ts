@@ -368,12 +368,14 @@ function pixelPass(
       const stop = runs[3 * j + 1];
       const v = data[start];
       const o = k * STRIDE;
-      for (let i = start; perimeter && i < stop; i++) {
-        if (i === start || i === stop - 1 || edgeRow || data[i - width] !== v || data[i + width] !== v) {
-          const px = i - row;
-          flags[here + px] = 1;
-          rowBorder[nRowBorder++] = px;
-          rowBorder[nRowBorder++] = k;
+      if (perimeter) {
+        for (let i = start; i < stop; i++) {
+          if (i === start || i === stop - 1 || edgeRow || data[i - width] !== v || data[i + width] !== v) {
+            const px = i - row;
+            flags[here + px] = 1;
+            rowBorder[nRowBorder++] = px;
+            rowBorder[nRowBorder++] = k;
+          }
         }
       }
       if (rgb) {
