@@ -75,18 +75,29 @@ def load_dataset(root: str) -> Tuple[List[Sample], Dict[str, object]]:
     return samples, manifest
 
 
-def split(samples: Sequence[Sample], val_count: int, seed: int) -> Tuple[List[Sample], List[Sample]]:
-    """Holds out `val_count` labelled images, chosen from the stems in sorted order by `seed`.
+def split(
+    samples: Sequence[Sample], val_count: int, seed: int, val_stems: Optional[Sequence[str]] = None
+) -> Tuple[List[Sample], List[Sample]]:
+    """Holds out `val_count` labelled images, chosen from the stems in sorted order by `seed`,
+    or exactly the labelled images named in `val_stems` (cross-validation folds).
 
     Validation uses labelled images only, so both outputs are scored; every other
-    image (labelled or not) trains.
+    image (labelled or not) trains. `val_count` 0 (and no `val_stems`) trains on everything.
     """
     labelled = sorted(s.stem for s in samples if s.has_labels)
-    if val_count >= len(labelled):
-        raise ValueError(f"cannot hold out {val_count} of {len(labelled)} labelled images")
-    val_stems = set(random.Random(seed).sample(labelled, val_count))
-    train = [s for s in samples if s.stem not in val_stems]
-    val = sorted((s for s in samples if s.stem in val_stems), key=lambda s: s.stem)
+    if val_stems is not None:
+        unknown = [s for s in val_stems if s not in labelled]
+        if unknown:
+            raise ValueError(f"validation stems not among the labelled images: {', '.join(unknown)}")
+        if len(set(val_stems)) >= len(labelled):
+            raise ValueError(f"cannot hold out {len(set(val_stems))} of {len(labelled)} labelled images")
+        chosen = set(val_stems)
+    else:
+        if val_count >= len(labelled):
+            raise ValueError(f"cannot hold out {val_count} of {len(labelled)} labelled images")
+        chosen = set(random.Random(seed).sample(labelled, val_count))
+    train = [s for s in samples if s.stem not in chosen]
+    val = sorted((s for s in samples if s.stem in chosen), key=lambda s: s.stem)
     return train, val
 
 

@@ -60,7 +60,12 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     ap.add_argument("--min-lr", type=float, default=1e-5)
     ap.add_argument("--warmup-steps", type=int, default=50)
     ap.add_argument("--labelled-fraction", type=float, default=0.5, help="share of each batch cropped from labelled images")
-    ap.add_argument("--val-count", type=int, default=3, help="labelled images held out for validation")
+    ap.add_argument("--val-count", type=int, default=3,
+                    help="labelled images held out for validation, drawn by --seed (0 = train on all, no validation)")
+    ap.add_argument("--val-stems", help="comma-separated labelled stems to hold out instead of the --seed draw "
+                                        "(a cross-validation fold)")
+    ap.add_argument("--val-maps", help="after training, write the last model's probability maps of the validation "
+                                       "images here (mask/ and marker/ uint8 PNGs, probability x 255)")
     ap.add_argument("--seed", type=int, default=0, help="fixes the validation split and the crop sampler")
     ap.add_argument("--val-minutes", type=float, default=10.0)
     ap.add_argument("--val-side", type=int, default=0, help="centre crop for validation; 0 = whole image")
@@ -84,6 +89,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         ap.error("--out is required")
     if not args.resume and not args.minutes:
         ap.error("--minutes is required (or --resume)")
+    if args.val_maps and args.val_side:
+        ap.error("--val-maps needs whole-image validation (--val-side 0)")
     if args.crop % SIDE_MULTIPLE or args.val_side % SIDE_MULTIPLE:
         ap.error(f"--crop and --val-side must be multiples of {SIDE_MULTIPLE}")
     return args
@@ -116,20 +123,26 @@ def pad_to_multiple(x: torch.Tensor) -> torch.Tensor:
     return F.pad(x, (0, pw, 0, ph), mode="reflect") if ph or pw else x
 
 
+def whole_image_logits(model: USENet, s: Sample, side: int, device: torch.device) -> tuple:
+    """Validation's forward pass: the whole image reflect-padded to a multiple of 32 (or a centre crop of
+    `side`), float32, eval mode. Returns (logits [1,2,H,W] cropped back to the window, the window)."""
+    h, w = s.mask.shape
+    y0, x0 = ((h - side) // 2, (w - side) // 2) if side else (0, 0)
+    hh, ww = (side, side) if side else (h, w)
+    window = (slice(y0, y0 + hh), slice(x0, x0 + ww))
+    x = torch.from_numpy(s.image[window].astype(np.float32) / 255).permute(2, 0, 1)[None]
+    x = pad_to_multiple(x).to(device).contiguous(memory_format=torch.channels_last)
+    return model.logits(x)[..., :hh, :ww], window
+
+
 def validate(model: USENet, val: Sequence[Sample], side: int, device: torch.device) -> Dict[str, float]:
     """Mean loss over the validation images (whole, reflect-padded to a multiple of 32, or a centre crop) and mask Dice at 0.5."""
     model.eval()
     totals = {"val_loss": 0.0, "val_mask_loss": 0.0, "val_marker_loss": 0.0, "val_mask_dice": 0.0}
     with torch.no_grad():
         for s in val:
-            h, w = s.mask.shape
-            y0, x0 = ((h - side) // 2, (w - side) // 2) if side else (0, 0)
-            hh, ww = (side, side) if side else (h, w)
-            window = (slice(y0, y0 + hh), slice(x0, x0 + ww))
-            x = torch.from_numpy(s.image[window].astype(np.float32) / 255).permute(2, 0, 1)[None]
+            logits, window = whole_image_logits(model, s, side, device)
             target = torch.from_numpy(np.stack([s.mask[window], s.marker[window]]).astype(np.float32))[None].to(device)
-            x = pad_to_multiple(x).to(device).contiguous(memory_format=torch.channels_last)
-            logits = model.logits(x)[..., :hh, :ww]
             total, mask_loss, marker_loss = use_net_loss(logits, target, torch.ones(1, dtype=torch.bool, device=device))
             pred = (logits[:, 0] > 0).float()
             dice = float(2 * (pred * target[:, 0]).sum() / (pred.sum() + target[:, 0].sum()).clamp(min=1))
@@ -137,6 +150,27 @@ def validate(model: USENet, val: Sequence[Sample], side: int, device: torch.devi
                 totals[key] += value / len(val)
     model.train()
     return totals
+
+
+def write_val_maps(model: USENet, val: Sequence[Sample], device: torch.device, out: str) -> List[str]:
+    """The validation images' probabilities, computed as validate() does, as out/mask/<stem>.png and
+    out/marker/<stem>.png: uint8, round(probability x 255), what `nucleilens postprocess` reads."""
+    from PIL import Image
+
+    for channel in ("mask", "marker"):
+        os.makedirs(os.path.join(out, channel), exist_ok=True)
+    written = []
+    model.eval()
+    with torch.no_grad():
+        for s in val:
+            logits, _ = whole_image_logits(model, s, 0, device)
+            probs = torch.sigmoid(logits.float())[0].cpu().numpy()
+            for i, channel in enumerate(("mask", "marker")):
+                path = os.path.join(out, channel, s.stem + ".png")
+                Image.fromarray(np.clip(np.round(probs[i] * 255), 0, 255).astype(np.uint8)).save(path)
+                written.append(path)
+    model.train()
+    return written
 
 
 def save_atomic(obj: Dict[str, Any], path: str) -> None:
@@ -163,12 +197,16 @@ def load_data(args: argparse.Namespace) -> tuple:
             raise SystemExit("--data is required outside --smoke")
         samples = synthetic_dataset(6, 128, args.seed)
         data_info = {"folder": None, "synthetic": True}
-    train, val = split(samples, args.val_count, args.seed)
+    val_stems = getattr(args, "val_stems", None)
+    stems = [t.strip() for t in val_stems.split(",") if t.strip()] if val_stems else None
+    train, val = split(samples, args.val_count, args.seed, stems)
     data_info.update({
         "images": len(samples), "labelled": sum(s.has_labels for s in samples),
         "unlabelledUse": "mask loss only",
     })
     split_info = {"seed": args.seed, "train": [s.stem for s in train], "val": [s.stem for s in val]}
+    if stems is not None:
+        split_info["rule"] = "--val-stems"
     return train, val, data_info, split_info
 
 
@@ -288,7 +326,7 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
 
     def run_validation() -> None:
         nonlocal best_val, validated_step
-        if validated_step == step:
+        if validated_step == step or not val_set:
             return
         validated_step = step
         v = validate(model, val_set, args.val_side, device)
@@ -342,6 +380,9 @@ def train(args: argparse.Namespace) -> Dict[str, Any]:
                "last_train_loss": last_loss}
     with open(os.path.join(args.out, "summary.json"), "w", encoding="utf-8") as f:
         json.dump(summary, f, indent=2, allow_nan=False)
+    if getattr(args, "val_maps", None) and val_set:
+        written = write_val_maps(model, val_set, device, args.val_maps)
+        print(f"wrote {len(written)} probability maps of {len(val_set)} validation images to {args.val_maps}", flush=True)
     print(f"done: {step} steps in {summary['minutes']} min; best val loss {best_val:.4f}; last loss {last_loss:.4f}", flush=True)
     return {"model": model, "summary": summary, "last": last_path, "best": best_path}
 
