@@ -60,6 +60,13 @@ test('model card of a run without validation is strict JSON (bestValLoss null, n
   assert.match(r.output, /export card ok/);
 });
 
+test('cross-validation: explicit validation stems, a run without validation, out-of-fold maps, the fold rule', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const r = python([join(TRAINING, 'test_cv.py')]);
+  assert.equal(r.status, 0, r.output);
+  assert.match(r.output, /cv ok/);
+});
+
 test('se_resnet50 and se_resnet18 map [1,3,64,64] to [1,2,64,64] probabilities', (t) => {
   if (skipReason) return t.skip(skipReason);
   const r = python([join(TRAINING, 'test_shapes.py'), 'se_resnet50', 'se_resnet18']);
