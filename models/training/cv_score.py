@@ -81,6 +81,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--mask-thresholds", default="0.2,0.3,0.4,0.5,0.6")
     ap.add_argument("--marker-thresholds", default="0.1,0.2,0.3,0.4,0.5")
     ap.add_argument("--dilate-radii", default="0,1")
+    ap.add_argument("--elevations", default="",
+                    help="surfaces the watershed floods, e.g. inverted-mask,marker-distance (default: each recipe's own)")
     args = ap.parse_args(argv)
     if not os.path.isfile(CLI):
         raise SystemExit(f"{CLI} missing: run npm run build first")
@@ -91,43 +93,45 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         folds = sorted(set(fold_of.values()))
         grid = []
         started = time.monotonic()
-        settings = [(r, m, k, d) for r in args.recipes.split(",") for m in floats(args.mask_thresholds)
+        elevations: List[Optional[str]] = [e for e in args.elevations.split(",") if e] or [None]
+        settings = [(r, e, m, k, d) for r in args.recipes.split(",") for e in elevations for m in floats(args.mask_thresholds)
                     for k in floats(args.marker_thresholds) for d in ints(args.dilate_radii)]
-        for i, (recipe, mt, kt, radius) in enumerate(settings):
+        for i, (recipe, elevation, mt, kt, radius) in enumerate(settings):
             labels = os.path.join(work, "labels")
             shutil.rmtree(labels, ignore_errors=True)
             node(["postprocess", "--mask", os.path.join(work, "maps", "mask"), "--marker", os.path.join(work, "maps", "marker"),
                   "--out", labels, "--recipe", recipe, "--mask-threshold", str(mt), "--marker-threshold", str(kt),
-                  "--dilate", str(radius)])
+                  "--dilate", str(radius), *(["--elevation", elevation] if elevation else [])])
             scores = json.loads(node(["eval", "--pred", labels, "--gt-xml", args.gt_xml, "--json"]))
             per_image = {row["image"]: row["aji"] for row in scores["images"]}
             if set(per_image) != set(fold_of):
                 raise SystemExit(f"eval scored {sorted(per_image)}, expected {sorted(fold_of)}")
             point = {
-                "recipe": recipe, "maskThreshold": mt, "markerThreshold": kt, "dilateRadius": radius,
+                "recipe": recipe, **({"elevation": elevation} if elevation else {}), "maskThreshold": mt, "markerThreshold": kt, "dilateRadius": radius,
                 "meanAji": mean(list(per_image.values())),
                 "folds": {f: mean([a for s, a in per_image.items() if fold_of[s] == f]) for f in folds},
                 "perImage": per_image,
             }
             grid.append(point)
-            print(f"[{i + 1}/{len(settings)}] {recipe} mask>{mt} marker>{kt} dilate {radius}: mean AJI {point['meanAji']:.4f} "
+            print(f"[{i + 1}/{len(settings)}] {recipe}{'/' + elevation if elevation else ''} mask>{mt} marker>{kt} dilate {radius}: mean AJI {point['meanAji']:.4f} "
                   + " ".join(f"{f} {a:.4f}" for f, a in point["folds"].items()), flush=True)
         best = max(grid, key=lambda g: g["meanAji"])
         fold_best = {f: max(grid, key=lambda g: g["folds"][f]) for f in folds}
         result = {
             "maps": args.maps, "gtXml": args.gt_xml, "folds": {f: sorted(s for s in fold_of if fold_of[s] == f) for f in folds},
             "grid": grid, "best": best,
-            "foldBest": {f: {k: g[k] for k in ("recipe", "maskThreshold", "markerThreshold", "dilateRadius")} | {"aji": g["folds"][f]}
+            "foldBest": {f: {k: g[k] for k in ("recipe", "elevation", "maskThreshold", "markerThreshold", "dilateRadius") if k in g}
+                            | {"aji": g["folds"][f]}
                          for f, g in fold_best.items()},
             "seconds": round(time.monotonic() - started, 1),
         }
         with open(args.out, "w", encoding="utf-8") as f:
             json.dump(result, f, indent=2)
-        print(f"best over all {len(fold_of)} images: {best['recipe']} mask>{best['maskThreshold']} marker>{best['markerThreshold']} "
+        print(f"best over all {len(fold_of)} images: {best['recipe']}{'/' + best['elevation'] if 'elevation' in best else ''} mask>{best['maskThreshold']} marker>{best['markerThreshold']} "
               f"dilate {best['dilateRadius']}: mean AJI {best['meanAji']:.4f}; per fold "
               + ", ".join(f"{f} {a:.4f}" for f, a in best["folds"].items()))
         for f, g in result["foldBest"].items():
-            print(f"{f} at its own best: {g['recipe']} mask>{g['maskThreshold']} marker>{g['markerThreshold']} "
+            print(f"{f} at its own best: {g['recipe']}{'/' + g['elevation'] if 'elevation' in g else ''} mask>{g['maskThreshold']} marker>{g['markerThreshold']} "
                   f"dilate {g['dilateRadius']}: {g['aji']:.4f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
