@@ -14,9 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import sys
 from typing import Dict, List, Optional, Sequence
+
+from dataset import seeded_holdout
 
 FOLD_NAMES = "ABCDEFGH"
 
@@ -46,7 +47,7 @@ def make_folds(labelled: Sequence[str], first: Sequence[str], rest_folds: int = 
 
 def shipped_validation(labelled: Sequence[str], count: int = 3, seed: int = 0) -> List[str]:
     """The stems dataset.split holds out by default (train.py --val-count 3 --seed 0)."""
-    return sorted(random.Random(seed).sample(sorted(labelled), count))
+    return seeded_holdout(labelled, count, seed)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -75,6 +75,14 @@ def load_dataset(root: str) -> Tuple[List[Sample], Dict[str, object]]:
     return samples, manifest
 
 
+def seeded_holdout(labelled: Sequence[str], count: int, seed: int) -> List[str]:
+    """The `count` stems `seed` holds out of the labelled ones (drawn from them in sorted order), sorted:
+    the one rule behind the default validation split and cross-validation's fold A."""
+    if count >= len(labelled):
+        raise ValueError(f"cannot hold out {count} of {len(labelled)} labelled images")
+    return sorted(random.Random(seed).sample(sorted(labelled), count))
+
+
 def split(
     samples: Sequence[Sample], val_count: int, seed: int, val_stems: Optional[Sequence[str]] = None
 ) -> Tuple[List[Sample], List[Sample]]:
@@ -93,9 +101,7 @@ def split(
             raise ValueError(f"cannot hold out {len(set(val_stems))} of {len(labelled)} labelled images")
         chosen = set(val_stems)
     else:
-        if val_count >= len(labelled):
-            raise ValueError(f"cannot hold out {val_count} of {len(labelled)} labelled images")
-        chosen = set(random.Random(seed).sample(labelled, val_count))
+        chosen = set(seeded_holdout(labelled, val_count, seed))
     train = [s for s in samples if s.stem not in chosen]
     val = sorted((s for s in samples if s.stem in chosen), key=lambda s: s.stem)
     return train, val
