@@ -140,6 +140,21 @@ test('the slide list links to the viewer', { skip }, async () => {
 
 test('zoomed to nucleus level, outlines are drawn and match the server count for the view', { skip }, async () => {
   assert.ok(server);
+  // Every state the panel's progress indicator takes while the regions compute.
+  await page.evaluate(() => {
+    const g = globalThis as unknown as {
+      nlProgressSeen: string[];
+      document: { querySelector(s: string): { hidden: boolean; textContent: string | null } | null };
+      MutationObserver: new (cb: () => void) => { observe(target: unknown, opts: object): void };
+    };
+    g.nlProgressSeen = [];
+    const status = g.document.querySelector('.nl-status');
+    const bar = g.document.querySelector('.nl-status progress');
+    if (!status || !bar) throw new Error('the panel has no progress indicator');
+    new g.MutationObserver(() => {
+      if (!bar.hidden) g.nlProgressSeen.push(status.textContent ?? '');
+    }).observe(status, { subtree: true, attributes: true, childList: true, characterData: true });
+  });
   // Nucleus level: one screen pixel per level-0 pixel, centred on the slide.
   await page.evaluate(() => {
     const { viewer } = (globalThis as unknown as { nucleiLens: { viewer: OpenSeadragonLike } }).nucleiLens;
@@ -151,6 +166,12 @@ test('zoomed to nucleus level, outlines are drawn and match the server count for
   const settled = await settledState();
   assert.equal(settled.count, await serverCount(settled.rect, settled.params), 'features in view = server /nuclei for the same rectangle');
   assert.ok((s.count ?? 0) > 100, `a view full of nuclei, got ${s.count}`);
+  const progressSeen = await page.evaluate(() => (globalThis as unknown as { nlProgressSeen: string[] }).nlProgressSeen);
+  assert.ok(
+    progressSeen.some((label) => /computing nuclei in \d+ regions?…|loading probability maps…/.test(label)),
+    `the progress indicator showed while regions computed; it showed: ${JSON.stringify(progressSeen.slice(0, 5))}`,
+  );
+  assert.equal(await page.locator('.nl-status progress').isHidden(), true, 'the progress indicator hides once the view is done');
 
   // Pixel check: the outlines change many pixels, in the instance palette's saturated colours.
   await page.evaluate(() => (globalThis as unknown as { nucleiLens: { overlay: { setDisplay(d: object): void } } }).nucleiLens.overlay.setDisplay({ opacity: 0 }));

@@ -69,6 +69,16 @@ const SERVER_CACHE_CELLS = 512;
 /** Longest wait between frames while a slider step's tiles stream in (see previewTile). */
 const PREVIEW_FRAME_MS = 100;
 
+/**
+ * How long a slider step's local re-run must last before the panel shows it as progress. A
+ * step usually ends within a frame or two: showing the bar and the status line for it made
+ * the panel flash, its live region announce every step to screen readers, and the page
+ * relayout and repaint the panel twice per step, on the cores the tuning workers need
+ * (measured: about 6 ms of CPU per step for the whole panel). The progress event is raised
+ * at once, whatever the delay.
+ */
+const PREVIEW_PROGRESS_DELAY_MS = 300;
+
 /** Fetches cancelled because their answer is no longer wanted. */
 function isAbort(e: unknown): boolean {
   return (e as { name?: string })?.name === 'AbortError';
@@ -104,6 +114,9 @@ export class NucleiOverlay {
   private readonly selection = new Map<string, NucleusRecord>();
   private hovered: NucleusRecord | null = null;
   private pending = new Map<string, number>();
+  /** When the current preview re-run began, and the timer that shows it in the panel if it lasts. */
+  private previewSince = 0;
+  private previewProgressTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private sceneFrame = 0;
   /** Compute generation of the preview results last drawn, and when a scene was last built. */
@@ -313,22 +326,36 @@ export class NucleiOverlay {
     if (on === this.pending.has(what)) return;
     if (on) this.pending.set(what, 1);
     else this.pending.delete(what);
-    if (what === 'preview') this.histogram?.hold(on);
+    if (what === 'preview') {
+      this.histogram?.hold(on);
+      if (this.previewProgressTimer !== undefined) clearTimeout(this.previewProgressTimer);
+      this.previewProgressTimer = undefined;
+      if (on) {
+        this.previewSince = performance.now();
+        this.previewProgressTimer = setTimeout(() => {
+          this.previewProgressTimer = undefined;
+          this.progressChanged();
+        }, PREVIEW_PROGRESS_DELAY_MS);
+      }
+    }
     this.progressChanged();
   }
 
   private progressChanged(): void {
-    let total = 0;
-    for (const n of this.pending.values()) total += n;
-    const parts: string[] = [];
     const n = (k: string) => this.pending.get(k) ?? 0;
-    if (n('slide')) parts.push('opening slide');
-    if (n('nuclei')) parts.push(`computing nuclei in ${n('nuclei')} region${n('nuclei') > 1 ? 's' : ''}`);
-    if (n('probs')) parts.push('loading probability maps');
-    if (n('preview')) parts.push('re-running post-processing');
-    const label = parts.length ? `${parts.join(', ')}…` : '';
-    this.panel?.setProgress(total, label);
-    this.viewer.raiseEvent(NUCLEI_EVENTS.progress, { pending: total, label });
+    const label = (withPreview: boolean): string => {
+      const parts: string[] = [];
+      if (n('slide')) parts.push('opening slide');
+      if (n('nuclei')) parts.push(`computing nuclei in ${n('nuclei')} region${n('nuclei') > 1 ? 's' : ''}`);
+      if (n('probs')) parts.push('loading probability maps');
+      if (withPreview && n('preview')) parts.push('re-running post-processing');
+      return parts.length ? `${parts.join(', ')}…` : '';
+    };
+    let total = 0;
+    for (const count of this.pending.values()) total += count;
+    const previewShown = n('preview') > 0 && performance.now() - this.previewSince >= PREVIEW_PROGRESS_DELAY_MS;
+    this.panel?.setProgress(previewShown ? total : total - n('preview'), label(previewShown));
+    this.viewer.raiseEvent(NUCLEI_EVENTS.progress, { pending: total, label: label(true) });
     this.checkIdle();
   }
 
@@ -968,6 +995,7 @@ export class NucleiOverlay {
     this.destroyed = true;
     this.fetchAbort.abort();
     if (this.refreshTimer !== undefined) clearTimeout(this.refreshTimer);
+    if (this.previewProgressTimer !== undefined) clearTimeout(this.previewProgressTimer);
     if (this.sceneFrame) cancelAnimationFrame(this.sceneFrame);
     for (const [name, h] of this.handlers) this.viewer.removeHandler(name, h as never);
     this.tracker.destroy();

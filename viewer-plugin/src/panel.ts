@@ -183,16 +183,20 @@ export class NucleiPanel {
 
   /** The count of nuclei in view; undefined outside vector mode. */
   setCount(count: number | undefined, mode: OverlayMode): void {
-    this.count.textContent = count === undefined ? '–' : String(count);
-    this.countNote.textContent =
-      mode === 'vector' ? ' nuclei in view' : mode === 'tiles' ? ' (zoom in to count and tune live)' : ' (zoom in to see nuclei)';
+    const shown = count === undefined ? '–' : String(count);
+    if (this.count.textContent !== shown) this.count.textContent = shown;
+    const note = mode === 'vector' ? ' nuclei in view' : mode === 'tiles' ? ' (zoom in to count and tune live)' : ' (zoom in to see nuclei)';
+    if (this.countNote.textContent !== note) this.countNote.textContent = note;
   }
 
   /** Shows or hides the progress indicator. */
   setProgress(pending: number, label: string): void {
-    this.progress.hidden = pending === 0;
-    this.statusText.textContent = label;
-    this.element.dataset.busy = pending > 0 ? 'true' : 'false';
+    // Only what changed is written: the same text written again makes the live region
+    // announce it again, and every write restyles the panel.
+    if (this.progress.hidden !== (pending === 0)) this.progress.hidden = pending === 0;
+    if (this.statusText.textContent !== label) this.statusText.textContent = label;
+    const busy = pending > 0 ? 'true' : 'false';
+    if (this.element.dataset.busy !== busy) this.element.dataset.busy = busy;
   }
 
   /** Shows an error message (replacing the previous one); `undefined` clears it. */
