@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError, ShapeError, stainConcentrations, DEFAULT_STAIN_TARGET } from '@nucleilens/pipeline';
 import type { LabelImage } from '@nucleilens/pipeline';
-import { measureNuclei, toGeoJson } from '@nucleilens/pipeline/measure';
+import { equalBins, measureNuclei, toGeoJson } from '@nucleilens/pipeline/measure';
 import { PAPER_PARAMS, postprocessWithRuns } from '@nucleilens/pipeline/post';
 
 /** A label image from rows of characters: '.' is background, a digit is that label. */
@@ -472,4 +472,13 @@ test('measuring is not changed by what was measured before (working arrays are r
   bad.data[299 * 400 + 399] = -1;
   assert.throws(() => measureNuclei(bad), InvalidArgumentError);
   assert.deepEqual(measureNuclei(small, { micronsPerPixel: 0.5 }), first);
+});
+
+test('equal bins: counts by hand, the maximum closed into the last bin, non-finite values left out', () => {
+  assert.deepEqual(equalBins([1, 2, 2, 4, NaN, Infinity], 3), { lo: 1, width: 1, counts: [1, 2, 1], maxCount: 2 });
+  // All equal: bins of width 1 from the value, everything in the first.
+  assert.deepEqual(equalBins([5, 5], 2), { lo: 5, width: 1, counts: [2, 0], maxCount: 2 });
+  assert.deepEqual(equalBins([NaN], 4), { lo: 0, width: 1, counts: [], maxCount: 0 });
+  assert.throws(() => equalBins([1], 0), InvalidArgumentError);
+  assert.throws(() => equalBins([1], 2.5), InvalidArgumentError);
 });

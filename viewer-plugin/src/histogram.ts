@@ -3,6 +3,7 @@
  * (plotly.js-dist-min, about 4.7 MB) is loaded once per page, on first use, from a script
  * URL; a page that already has `window.Plotly` loads nothing.
  */
+import { equalBins } from '@nucleilens/pipeline/measure';
 
 /** The few plotly.js calls the histogram makes. */
 interface PlotlyLike {
@@ -51,6 +52,36 @@ const MIN_DRAW_INTERVAL_MS = 250;
  * delayed the outlines by as much as the draw took. A long drag still sees it follow.
  */
 const HELD_DRAW_INTERVAL_MS = 1000;
+
+const HISTOGRAM_BINS = 30;
+
+/**
+ * The bars, binned here rather than by plotly: the counts are what the margin is sized from,
+ * and plotly's own binning and autobinning run on every redraw.
+ */
+function histogramTrace(values: readonly number[]): object {
+  const { lo, width, counts } = equalBins(values, HISTOGRAM_BINS);
+  const edge = (i: number) => +(lo + i * width).toPrecision(4);
+  return {
+    type: 'bar',
+    x: counts.map((_, i) => lo + (i + 0.5) * width),
+    y: counts,
+    customdata: counts.map((_, i) => `${edge(i)}–${edge(i + 1)}`),
+    marker: { color: '#3b528b' },
+    hovertemplate: '%{customdata}: %{y}<extra></extra>',
+  };
+}
+
+/**
+ * Margins fixed from what the axes will hold, instead of plotly's automargin, which lays the
+ * plot out twice per draw (6 of 15 ms of a draw's script in chromium, 1,500 nuclei): the
+ * y tick labels are counts, so their width follows the digits of the number of values (an
+ * upper bound on any bin's count); the x ticks and title take one line each at 11 px.
+ */
+function histogramMargin(valueCount: number): { l: number; r: number; t: number; b: number } {
+  const digits = String(Math.max(valueCount, 1)).length;
+  return { l: 22 + 7 * digits, r: 8, t: 8, b: 36 };
+}
 
 /**
  * A histogram in a container element, redrawn at most every {@link MIN_DRAW_INTERVAL_MS}
@@ -150,12 +181,12 @@ export class MeasurementHistogram {
     try {
       await plotly.react(
         this.root,
-        [{ type: 'histogram', x: next.values, nbinsx: 30, marker: { color: '#3b528b' }, hovertemplate: '%{x}: %{y}<extra></extra>' }],
+        [histogramTrace(next.values)],
         {
-          margin: { l: 40, r: 8, t: 8, b: 36 },
+          margin: histogramMargin(next.values.length),
           height: this.root.clientHeight || 160,
-          xaxis: { title: { text: next.title }, automargin: true },
-          yaxis: { title: { text: 'nuclei' }, automargin: true },
+          xaxis: { title: { text: next.title }, automargin: false },
+          yaxis: { title: { text: 'nuclei' }, automargin: false },
           bargap: 0.05,
           paper_bgcolor: 'rgba(0,0,0,0)',
           plot_bgcolor: 'rgba(0,0,0,0)',

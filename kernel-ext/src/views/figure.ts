@@ -7,7 +7,7 @@
 import { RichValue } from '../display/rich-value.js';
 import type { MimeBundle } from '../display/mime-bundle.js';
 import { plotlyHtml } from '../render/plotly-html.js';
-import { InvalidArgumentError } from '@nucleilens/pipeline';
+import { InvalidArgumentError, equalBins } from '@nucleilens/pipeline';
 
 /** The MIME type Jupyter's plotly renderers read. */
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
@@ -69,10 +69,6 @@ function layoutOf(labels: FigureLabels, extra: Record<string, unknown> = {}): Re
   };
 }
 
-function finite(values: readonly number[]): number[] {
-  return values.filter((v) => Number.isFinite(v));
-}
-
 /**
  * A histogram of `values` in `bins` equal bins between their minimum and maximum.
  * @throws {InvalidArgumentError} when no value is finite or bins < 1.
@@ -80,19 +76,9 @@ function finite(values: readonly number[]): number[] {
  * histogram(nuclei.map((n) => n.area), { title: 'Nucleus area', xTitle: 'px²' });
  */
 export function histogram(values: readonly number[], labels: FigureLabels & { bins?: number } = {}): Figure {
-  const v = finite(values);
   const bins = labels.bins ?? 30;
-  if (v.length === 0) throw new InvalidArgumentError('histogram needs at least one finite value');
-  if (!Number.isInteger(bins) || bins < 1) throw new InvalidArgumentError(`bins must be a positive integer, got ${bins}`);
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const x of v) {
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
-  }
-  const width = hi > lo ? (hi - lo) / bins : 1;
-  const counts = new Array<number>(bins).fill(0);
-  for (const x of v) counts[Math.min(bins - 1, Math.floor((x - lo) / width))]++;
+  if (!values.some((x) => Number.isFinite(x))) throw new InvalidArgumentError('histogram needs at least one finite value');
+  const { lo, width, counts } = equalBins(values, bins);
   const centres = counts.map((_, i) => lo + (i + 0.5) * width);
   return new Figure(
     [{ type: 'bar', x: centres, y: counts, width: counts.map(() => width), name: 'count' }],

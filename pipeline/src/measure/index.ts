@@ -22,3 +22,5 @@ export type {
 } from './geojson.js';
 export { MEASUREMENT_COLUMNS } from './measurement-columns.js';
 export type { MeasurementColumn } from './measurement-columns.js';
+export { equalBins } from './histogram-bins.js';
+export type { HistogramBins } from './histogram-bins.js';
