@@ -178,7 +178,8 @@ test('watershed lines, FIFO plateaus, masks and validation', () => {
 });
 
 test('watershed on a two-level uint8 map (the paper recipe\'s ~marker) floods as the binary heap does', () => {
-  // Seeds on level 0 and everything else on level 1 take a plain FIFO queue; seeds on two
+  // Seeds on level 0 and everything else on level 1 take a plain FIFO queue (8-connected with
+  // lines, the paper recipe's cut, a flood of its own); seeds on two
   // levels, open pixels on several, or seeds above the open pixels take the bucket queue. The heap on the same values as float
   // is the reference for all of them.
   let seed = 7;
@@ -201,12 +202,15 @@ test('watershed on a two-level uint8 map (the paper recipe\'s ~marker) floods as
     const u8 = { width: w, height: h, data: level };
     const f32 = { width: w, height: h, data: Float32Array.from(level) };
     const seeds = { width: w, height: h, data: markers };
+    // Every other trial floods inside a mask with holes, seeds outside it included.
+    const mask = trial % 2 === 1 ? { width: w, height: h, data: Uint8Array.from(level, () => (rand() < 0.85 ? 1 : 0)) } : undefined;
     for (const connectivity of [4, 8] as const) {
       for (const watershedLine of [false, true]) {
+        const opts = { connectivity, watershedLine, ...(mask && { mask }) };
         assert.deepEqual(
-          [...watershed(u8, seeds, { connectivity, watershedLine }).data],
-          [...watershed(f32, seeds, { connectivity, watershedLine }).data],
-          `trial ${trial}, connectivity ${connectivity}, lines ${watershedLine}`,
+          [...watershed(u8, seeds, opts).data],
+          [...watershed(f32, seeds, opts).data],
+          `trial ${trial}, connectivity ${connectivity}, lines ${watershedLine}, mask ${mask !== undefined}`,
         );
       }
     }
