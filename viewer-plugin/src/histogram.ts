@@ -56,8 +56,8 @@ const HELD_DRAW_INTERVAL_MS = 1000;
 const HISTOGRAM_BINS = 30;
 
 /**
- * The bars, binned here rather than by plotly: the counts are what the margin is sized from,
- * and plotly's own binning and autobinning run on every redraw.
+ * The bars, binned here (one pass over the values, the notebooks' binning) rather than by
+ * plotly's histogram trace, whose binning and autobinning run again on every redraw.
  */
 function histogramTrace(values: readonly number[]): object {
   const { lo, width, counts } = equalBins(values, HISTOGRAM_BINS);
