@@ -14,6 +14,7 @@ import {
   removeSmallObjects,
   resolvePostprocessParams,
   watershed,
+  plateauWatershedLines,
   type PostprocessParams,
 } from '@nucleilens/pipeline/post';
 
@@ -202,6 +203,11 @@ test('watershed on a two-level uint8 map (the paper recipe\'s ~marker) floods as
     const u8 = { width: w, height: h, data: level };
     const f32 = { width: w, height: h, data: Float32Array.from(level) };
     const seeds = { width: w, height: h, data: markers };
+    if (kind === 0) {
+      // The paper recipe's cut straight from the flood: the line pixels of the full watershed.
+      const full = watershed(u8, seeds, { connectivity: 8, watershedLine: true }).data;
+      assert.deepEqual([...plateauWatershedLines(seeds)], [...full.keys()].filter((i) => full[i] === 0), `trial ${trial}, lines only`);
+    }
     // Every other trial floods inside a mask with holes, seeds outside it included.
     const mask = trial % 2 === 1 ? { width: w, height: h, data: Uint8Array.from(level, () => (rand() < 0.85 ? 1 : 0)) } : undefined;
     for (const connectivity of [4, 8] as const) {

@@ -12,7 +12,7 @@ import { buildElevation } from './elevation.js';
 import type { PaperPostprocessParams, PostprocessParams } from './postprocess-params.js';
 import { removeSmallObjects } from './remove-small-objects.js';
 import { complementRuns, fillRun, grow, mergeRuns, uniteRuns, type LabelRuns, type RunComponents, type Runs } from './run-labelling.js';
-import { watershed } from './watershed.js';
+import { plateauWatershedLines, watershed } from './watershed.js';
 
 /**
  * Where the paper recipe's watershed lines between marker basins run over one pair of
@@ -52,6 +52,7 @@ function cutLines(mask: ProbMap, marker: ProbMap, maskBin: BinaryMask, params: P
   const markerBin = removeSmallObjects(thresholdProb(marker, params.markerThreshold), params.minMarkerArea, 8);
   const seeds = countComponents(markerBin, 8);
   if (seeds.count === 0) return undefined;
+  if (params.elevation === 'marker-complement') return plateauWatershedLines(seeds.labels);
   const elevation = buildElevation(params.elevation, mask, maskBin, markerBin);
   // Lines computed with 8-neighbours leave no diagonal contact between basins, so the
   // 8-connected labelling that follows cannot leak across a cut.
