@@ -223,6 +223,31 @@ test('watershed on a two-level uint8 map (the paper recipe\'s ~marker) floods as
   }
 });
 
+test('cut lines on a plane larger than the kept scratch, then on a small one, match the full watershed', () => {
+  for (const [w, h] of [
+    [2049, 2048],
+    [31, 17],
+  ]) {
+    const markers = new Int32Array(w * h);
+    for (const [x, y, id] of [
+      [3, 2, 1],
+      [w - 4, 5, 2],
+      [Math.floor(w / 2), h - 3, 3],
+      [Math.floor(w / 2) + 1, h - 3, 4],
+    ]) {
+      markers[y * w + x] = id;
+    }
+    const seeds = { width: w, height: h, data: markers };
+    const level = Uint8Array.from(markers, (id) => (id > 0 ? 0 : 1));
+    const full = watershed({ width: w, height: h, data: level }, seeds, { connectivity: 8, watershedLine: true }).data;
+    const lines = plateauWatershedLines(seeds);
+    let zeros = 0;
+    for (let i = 0; i < full.length; i++) if (full[i] === 0) zeros++;
+    assert.equal(lines.length, zeros, `${w}x${h}: as many line pixels as the watershed's zeros`);
+    assert.ok(lines.every((i) => full[i] === 0), `${w}x${h}: every line pixel is a zero of the watershed`);
+  }
+});
+
 test('dilateLabels grows into background only; ties go to the larger id', () => {
   const out = dilateLabels(labelsOf(5, [0, 3, 0, 5, 0]), 1);
   assert.ok(out.data instanceof Int32Array);

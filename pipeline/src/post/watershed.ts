@@ -118,9 +118,9 @@ function visitNeighbour(cell: Int32Array, queue: Int32Array, r: number, queued: 
  *   out to be line, instead of being noted and queued after it;
  * - the eight neighbour visits are eight calls V8 inlines, not a loop over an offset table.
  * @param cell framed plane of seeds (labels), OPEN and CLOSED; seeds are queued in raster order
+ * @param queue room for every pixel that is not CLOSED
  */
-function floodPlateauWithLines8(cell: Int32Array, stride: number, capacity: number): void {
-  const queue = new Int32Array(capacity);
+function floodPlateauWithLines8(cell: Int32Array, stride: number, queue: Int32Array): void {
   const basins = new Int32Array(2);
   let tail = 0;
   for (let p = 0; p < cell.length; p++) if (cell[p] > 0) queue[tail++] = p;
@@ -239,7 +239,7 @@ export function watershed(
   const lines = opts.watershedLine === true;
   const capacity = Math.max(1, openCount);
   if (integral && twoLevels && lines && connectivity === 8) {
-    floodPlateauWithLines8(cell, stride, capacity);
+    floodPlateauWithLines8(cell, stride, new Int32Array(capacity));
     return framedResult(cell, stride, width, height);
   }
   // uint8 elevations stay uint8 (a bucket queue indexes by them); others become float64.
@@ -261,6 +261,19 @@ export function watershed(
 }
 
 /**
+ * The plane and queue {@link plateauWatershedLines} keeps between calls: a viewer's marker
+ * step calls it for every tile in view, and in a chromium worker each fresh multi-megabyte
+ * array costs page faults and garbage collection on the cores the other worker needs.
+ */
+const plateauScratch = { cell: new Int32Array(0), queue: new Int32Array(0) };
+
+/**
+ * Largest plane (pixels) the scratch grows to, 32 MiB for both arrays: a compute tile with its
+ * halo is far smaller, and one whole large image post-processed once must not stay resident.
+ */
+const PLATEAU_SCRATCH_MAX_PIXELS = 1 << 22;
+
+/**
  * The watershed lines of flooding a binary marker image's complement from its components:
  * the pixels `watershed(~markers, seeds, { connectivity: 8, watershedLine: true })` leaves 0
  * (MATLAB's `watershed(~marker) == 0`, the paper recipe's cut), straight from the flood. The
@@ -276,19 +289,31 @@ export function watershed(
  */
 export function plateauWatershedLines(seeds: LabelImage): Int32Array {
   assertRasterShape('seeds', seeds);
-  const { width, height } = seeds;
-  const plane = padPlane(Int32Array, seeds.data, width, height, CLOSED);
-  const { stride } = plane;
-  const cell = plane.data;
+  const { width, height, data } = seeds;
+  const stride = width + 2;
+  const size = stride * (height + 2);
+  const keep = size <= PLATEAU_SCRATCH_MAX_PIXELS;
+  if (keep && plateauScratch.cell.length < size) {
+    plateauScratch.cell = new Int32Array(size);
+    plateauScratch.queue = new Int32Array(size);
+  }
+  const cell = keep ? plateauScratch.cell.subarray(0, size) : new Int32Array(size);
+  const queue = keep ? plateauScratch.queue : new Int32Array(width * height);
+  cell.fill(CLOSED, 0, stride + 1);
+  cell.fill(CLOSED, (height + 1) * stride - 1);
   for (let y = 0; y < height; y++) {
     const row = (y + 1) * stride + 1;
-    for (let i = row; i < row + width; i++) {
-      const id = cell[i];
-      if (id === 0) cell[i] = OPEN;
-      else if (id < 0) throw new InvalidArgumentError(`marker ids must be >= 0, found ${id} at (${i - row}, ${y})`);
+    // The frame's right edge of this row and left edge of the next.
+    cell[row + width] = CLOSED;
+    cell[row + width + 1] = CLOSED;
+    for (let x = 0, src = y * width; x < width; x++, src++) {
+      const id = data[src];
+      if (id === 0) cell[row + x] = OPEN;
+      else if (id > 0) cell[row + x] = id;
+      else throw new InvalidArgumentError(`marker ids must be >= 0, found ${id} at (${x}, ${y})`);
     }
   }
-  floodPlateauWithLines8(cell, stride, Math.max(1, width * height));
+  floodPlateauWithLines8(cell, stride, queue);
   let count = 0;
   for (let y = 0; y < height; y++) {
     const row = (y + 1) * stride + 1;
