@@ -16,6 +16,7 @@ import {
   watershed,
   plateauWatershedLines,
   type PostprocessParams,
+  type SeedRuns,
 } from '@nucleilens/pipeline/post';
 
 /** A mask from rows of '#' (foreground) and '.' (background). */
@@ -178,6 +179,25 @@ test('watershed lines, FIFO plateaus, masks and validation', () => {
   assert.throws(() => watershed(nan, labelsOf(2, [1, 0])), InvalidArgumentError);
 });
 
+/** A label image's row runs of equal non-zero ids, in raster order (what plateauWatershedLines takes). */
+function seedRuns(labels: Int32Array, width: number): SeedRuns {
+  const start: number[] = [];
+  const end: number[] = [];
+  const label: number[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    const id = labels[i];
+    if (id === 0) continue;
+    const sameRun = end.length > 0 && end[end.length - 1] === i && label[label.length - 1] === id && i % width !== 0;
+    if (sameRun) end[end.length - 1] = i + 1;
+    else {
+      start.push(i);
+      end.push(i + 1);
+      label.push(id);
+    }
+  }
+  return { runs: start.length, start: Int32Array.from(start), end: Int32Array.from(end), label: Int32Array.from(label) };
+}
+
 test('watershed on a two-level uint8 map (the paper recipe\'s ~marker) floods as the binary heap does', () => {
   // Seeds on level 0 and everything else on level 1 take a plain FIFO queue (8-connected with
   // lines, the paper recipe's cut, a flood of its own); seeds on two
@@ -206,7 +226,7 @@ test('watershed on a two-level uint8 map (the paper recipe\'s ~marker) floods as
     if (kind === 0) {
       // The paper recipe's cut straight from the flood: the line pixels of the full watershed.
       const full = watershed(u8, seeds, { connectivity: 8, watershedLine: true }).data;
-      assert.deepEqual([...plateauWatershedLines(seeds)], [...full.keys()].filter((i) => full[i] === 0), `trial ${trial}, lines only`);
+      assert.deepEqual([...plateauWatershedLines(seedRuns(markers, w), w, h)], [...full.keys()].filter((i) => full[i] === 0), `trial ${trial}, lines only`);
     }
     // Every other trial floods inside a mask with holes, seeds outside it included.
     const mask = trial % 2 === 1 ? { width: w, height: h, data: Uint8Array.from(level, () => (rand() < 0.85 ? 1 : 0)) } : undefined;
@@ -240,12 +260,16 @@ test('cut lines on a plane larger than the kept scratch, then on a small one, ma
     const seeds = { width: w, height: h, data: markers };
     const level = Uint8Array.from(markers, (id) => (id > 0 ? 0 : 1));
     const full = watershed({ width: w, height: h, data: level }, seeds, { connectivity: 8, watershedLine: true }).data;
-    const lines = plateauWatershedLines(seeds);
+    const lines = plateauWatershedLines(seedRuns(markers, w), w, h);
     let zeros = 0;
     for (let i = 0; i < full.length; i++) if (full[i] === 0) zeros++;
     assert.equal(lines.length, zeros, `${w}x${h}: as many line pixels as the watershed's zeros`);
     assert.ok(lines.every((i) => full[i] === 0), `${w}x${h}: every line pixel is a zero of the watershed`);
   }
+  const run = (start: number, end: number, label = 1) => ({ runs: 1, start: Int32Array.of(start), end: Int32Array.of(end), label: Int32Array.of(label) });
+  assert.throws(() => plateauWatershedLines(run(3, 6), 4, 2), InvalidArgumentError, 'a run across a row end');
+  assert.throws(() => plateauWatershedLines(run(0, 1, 0), 4, 2), InvalidArgumentError, 'id 0');
+  assert.throws(() => plateauWatershedLines(run(7, 9), 4, 2), InvalidArgumentError, 'past the image');
 });
 
 test('dilateLabels grows into background only; ties go to the larger id', () => {

@@ -6,7 +6,7 @@ export { connectedComponents, countComponents, type CountedLabels } from './conn
 export { removeSmallObjects, removeSmallInstances } from './remove-small-objects.js';
 export { fillHoles } from './fill-holes.js';
 export { euclideanDistanceTransform } from './distance-transform.js';
-export { watershed, plateauWatershedLines, type WatershedOptions } from './watershed.js';
+export { watershed, plateauWatershedLines, type SeedRuns, type WatershedOptions } from './watershed.js';
 export { dilateLabels, type DilateLabelsOptions } from './dilate-labels.js';
 export { buildElevation } from './elevation.js';
 export {

@@ -12,7 +12,7 @@ import { buildElevation } from './elevation.js';
 import type { PaperPostprocessParams, PostprocessParams } from './postprocess-params.js';
 import { removeSmallObjects } from './remove-small-objects.js';
 import { complementRuns, fillRun, grow, mergeRuns, uniteRuns, type LabelRuns, type RunComponents, type Runs } from './run-labelling.js';
-import { plateauWatershedLines, watershed } from './watershed.js';
+import { plateauWatershedLines, watershed, type SeedRuns } from './watershed.js';
 
 /**
  * Where the paper recipe's watershed lines between marker basins run over one pair of
@@ -49,10 +49,17 @@ function cleanMask(mask: ProbMap, params: PaperPostprocessParams): BinaryMask {
 }
 
 function cutLines(mask: ProbMap, marker: ProbMap, maskBin: BinaryMask, params: PaperPostprocessParams): Int32Array | undefined {
+  if (params.elevation === 'marker-complement') {
+    // The threshold straight to runs and its components once: dropping the small ones leaves
+    // the others as they are, and the flood needs only which seeds share an id.
+    const components = uniteRuns(cutRuns(marker, params.markerThreshold, undefined), marker.width, 8);
+    const seeds = componentRuns(components, (area) => area >= params.minMarkerArea);
+    if (seeds.runs === 0) return undefined;
+    return plateauWatershedLines(seeds, marker.width, marker.height);
+  }
   const markerBin = removeSmallObjects(thresholdProb(marker, params.markerThreshold), params.minMarkerArea, 8);
   const seeds = countComponents(markerBin, 8);
   if (seeds.count === 0) return undefined;
-  if (params.elevation === 'marker-complement') return plateauWatershedLines(seeds.labels);
   const elevation = buildElevation(params.elevation, mask, maskBin, markerBin);
   // Lines computed with 8-neighbours leave no diagonal contact between basins, so the
   // 8-connected labelling that follows cannot leak across a cut.
@@ -134,17 +141,19 @@ function appendRun(out: RunBuilder, a: number, b: number): void {
   out.end[out.runs++] = b;
 }
 
-/** The runs of the components whose area `keep` accepts, in raster order. */
-function componentRuns(c: RunComponents, keep: (area: number) => boolean): Runs {
+/** The runs of the components whose area `keep` accepts, in raster order, with their component ids. */
+function componentRuns(c: RunComponents, keep: (area: number) => boolean): SeedRuns {
   const start = new Int32Array(c.runs);
   const end = new Int32Array(c.runs);
+  const label = new Int32Array(c.runs);
   let n = 0;
   for (let r = 0; r < c.runs; r++) {
     if (!keep(c.area[c.label[r]])) continue;
     start[n] = c.start[r];
-    end[n++] = c.end[r];
+    end[n] = c.end[r];
+    label[n++] = c.label[r];
   }
-  return { runs: n, start, end };
+  return { runs: n, start, end, label };
 }
 
 /**
