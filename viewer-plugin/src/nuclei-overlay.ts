@@ -114,8 +114,8 @@ export class NucleiOverlay {
   private readonly selection = new Map<string, NucleusRecord>();
   private hovered: NucleusRecord | null = null;
   private pending = new Map<string, number>();
-  /** When the current preview re-run began, and the timer that shows it in the panel if it lasts. */
-  private previewSince = 0;
+  /** Whether the current preview re-run has lasted long enough to show, and the timer that says so. */
+  private previewProgressDue = false;
   private previewProgressTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private sceneFrame = 0;
@@ -330,10 +330,13 @@ export class NucleiOverlay {
       this.histogram?.hold(on);
       if (this.previewProgressTimer !== undefined) clearTimeout(this.previewProgressTimer);
       this.previewProgressTimer = undefined;
+      this.previewProgressDue = false;
       if (on) {
-        this.previewSince = performance.now();
+        // The timer decides, not a clock comparison: a timer may fire a fraction of a
+        // millisecond before performance.now() says the delay has passed.
         this.previewProgressTimer = setTimeout(() => {
           this.previewProgressTimer = undefined;
+          this.previewProgressDue = true;
           this.progressChanged();
         }, PREVIEW_PROGRESS_DELAY_MS);
       }
@@ -353,7 +356,7 @@ export class NucleiOverlay {
     };
     let total = 0;
     for (const count of this.pending.values()) total += count;
-    const previewShown = n('preview') > 0 && performance.now() - this.previewSince >= PREVIEW_PROGRESS_DELAY_MS;
+    const previewShown = n('preview') > 0 && this.previewProgressDue;
     this.panel?.setProgress(previewShown ? total : total - n('preview'), label(previewShown));
     this.viewer.raiseEvent(NUCLEI_EVENTS.progress, { pending: total, label: label(true) });
     this.checkIdle();
