@@ -76,9 +76,9 @@ function layoutOf(labels: FigureLabels, extra: Record<string, unknown> = {}): Re
  * histogram(nuclei.map((n) => n.area), { title: 'Nucleus area', xTitle: 'px²' });
  */
 export function histogram(values: readonly number[], labels: FigureLabels & { bins?: number } = {}): Figure {
-  const bins = labels.bins ?? 30;
-  if (!values.some((x) => Number.isFinite(x))) throw new InvalidArgumentError('histogram needs at least one finite value');
-  const { lo, width, counts } = equalBins(values, bins);
+  const { lo, width, counts } = equalBins(values, labels.bins ?? 30);
+  // equalBins gives no counts when no value is finite.
+  if (counts.length === 0) throw new InvalidArgumentError('histogram needs at least one finite value');
   const centres = counts.map((_, i) => lo + (i + 0.5) * width);
   return new Figure(
     [{ type: 'bar', x: centres, y: counts, width: counts.map(() => width), name: 'count' }],

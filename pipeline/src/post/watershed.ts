@@ -287,7 +287,8 @@ export interface SeedRuns {
  * `watershed(~markers, seeds, { connectivity: 8, watershedLine: true })` leaves 0 (MATLAB's
  * `watershed(~marker) == 0`, the paper recipe's cut), straight from the flood. Seeds come as
  * runs (a thresholded map's components are runs already), and no elevation or label image is
- * built, checked or searched for zeros: with those, the cut took 0.6 of a viewer's marker step.
+ * built, checked or searched for zeros: without those passes the marker stage of the viewer
+ * benchmark's 12 windows takes 44.6 ms against 65 (Node).
  * Only which seeds share an id matters, not the ids' values: the flood's order is the seeds'
  * raster order.
  * @param seeds runs in raster order (ascending start), inside the image
