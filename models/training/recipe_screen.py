@@ -22,7 +22,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 from PIL import Image
@@ -37,7 +37,7 @@ from skimage_postprocess import fill_holes, scores  # noqa: E402
 
 CROSS = ndi.generate_binary_structure(2, 1)
 SETTINGS: Tuple[Tuple[float, float, int], ...] = ((0.5, 0.2, 0), (0.1, 0.1, 1))
-VARIANTS = ("recipe", "smooth", "mask+marker", "holes-per-nucleus", "drop-orphans", "hysteresis", "marker-in-mask")
+VARIANTS = ("recipe", "smooth", "mask+marker", "holes-per-nucleus", "drop-orphans", "hysteresis", "marker-in-mask", "flood-4")
 
 
 def holes_per_nucleus(labels: np.ndarray, max_area: int) -> np.ndarray:
@@ -78,7 +78,7 @@ def default_recipe(m: np.ndarray, k: np.ndarray, mask_t: float, marker_t: float,
         elevation = np.round((2 - m - k) * 255).astype(np.int32)
     else:
         elevation = np.round((1 - m) * 255).astype(np.int32)
-    ws = watershed(elevation, seeds, connectivity=2, mask=mb)
+    ws = watershed(elevation, seeds, connectivity=1 if variant == "flood-4" else 2, mask=mb)
     if variant != "drop-orphans":
         orphans = label(mb & (ws == 0), connectivity=2)
         ws = np.where(orphans > 0, orphans + seeds.max(), ws)
@@ -91,6 +91,8 @@ def default_recipe(m: np.ndarray, k: np.ndarray, mask_t: float, marker_t: float,
 
 def load(maps: str, gt_xml: str, work: str) -> List[Tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
     """Every <fold>/mask|marker/<stem>.png under maps, with its ground truth from gt_xml."""
+    if not os.path.isdir(maps):
+        raise SystemExit(f"no folder {maps}")
     images = []
     for fold in sorted(os.listdir(maps)):
         folder = os.path.join(maps, fold, "mask")
