@@ -333,17 +333,13 @@ export function plateauWatershedLines(seeds: SeedRuns, width: number, height: nu
     cell.fill(id, a + offset, b + offset);
   }
   floodPlateauWithLines8(cell, stride, queue);
+  // The queue is spent once the flood ends: the line pixels are gathered in it, in one pass.
   let count = 0;
   for (let y = 0; y < height; y++) {
     const row = (y + 1) * stride + 1;
-    for (let i = row; i < row + width; i++) if (cell[i] < 0) count++;
+    for (let x = 0; x < width; x++) if (cell[row + x] < 0) queue[count++] = y * width + x;
   }
-  const lines = new Int32Array(count);
-  for (let y = 0, k = 0; y < height; y++) {
-    const row = (y + 1) * stride + 1;
-    for (let x = 0; x < width; x++) if (cell[row + x] < 0) lines[k++] = y * width + x;
-  }
-  return lines;
+  return queue.slice(0, count);
 }
 
 /** The labels inside the frame, with every code (line, outside the mask, unreached) as 0. */
