@@ -5,8 +5,10 @@
  * `--model test/fixtures/tiny-usenet.json` runs the untrained fixture instead (its card
  * uses the `default` recipe, which has no marker stage to keep between steps).
  * Several mask-threshold changes (the slider a user tunes most; the paper recipe keeps each
- * tile's marker watershed between them), then a few marker-threshold changes (the watershed
- * is recomputed for every tile); median, min, max of:
+ * tile's marker watershed between them), then a few marker-threshold changes of one slider
+ * step each (an arrow key; the workers compute the cut one step on while a result is looked
+ * at), then a few marker-threshold jumps to values never asked before (every tile's watershed
+ * recomputed); median, min, max of:
  *   - first frame: from the change to the first redrawn tile (centre tile first),
  *   - whole view: from the change to every visible tile redrawn (worker post-processing
  *     + measurement + main-thread scene rebuild and frame),
@@ -64,8 +66,9 @@ async function main(): Promise<void> {
     if (size.height !== VIEW.height || size.width !== VIEW.width) {
       await page.setViewportSize({ width: VIEW.width + 330 + (VIEW.width - size.width), height: VIEW.height + 44 + (VIEW.height - size.height) });
     }
-    const series = (field: 'maskThreshold' | 'markerThreshold', changes: number): Promise<{ samples: Sample[]; firstStepMs: number }> => page.evaluate(
-      async ({ changes, field }) => {
+    // Each series sets values[0] first (not counted), then one change per further value.
+    const series = (field: 'maskThreshold' | 'markerThreshold', values: readonly number[]): Promise<{ samples: Sample[]; firstStepMs: number }> => page.evaluate(
+      async ({ values, field }) => {
         type Overlay = {
           state(): { mode: string; pending: number; probsCells: number; count?: number; params: Record<string, unknown>; lastWorkerMs?: number; lastSceneMs: number };
           whenIdle(): Promise<void>;
@@ -97,8 +100,8 @@ async function main(): Promise<void> {
         const base = overlay.state().params;
         const out: Sample[] = [];
         let firstStepMs = NaN;
-        for (let i = 0; i < changes + 1; i++) {
-          const value = i % 2 === 0 ? 0.3 : 0.2;
+        for (let i = 0; i < values.length; i++) {
+          const value = values[i];
           let first = 0;
           const onUpdate = (e: { source: string }) => {
             if (e.source === 'preview' && first === 0) first = performance.now();
@@ -128,10 +131,18 @@ async function main(): Promise<void> {
         }
         return { samples: out, firstStepMs };
       },
-      { changes, field },
+      { values, field },
     );
-    const { samples, firstStepMs } = await series('maskThreshold', CHANGES);
-    const markerSamples = MARKER_CHANGES > 0 ? (await series('markerThreshold', MARKER_CHANGES)).samples : [];
+    const hundredths = (v: number) => Math.round(v * 100) / 100;
+    // The mask series alternates: a mask step keeps nothing that a repeated value could reuse.
+    const alternating = (changes: number) => Array.from({ length: changes + 1 }, (_, i) => (i % 2 === 0 ? 0.3 : 0.2));
+    const { samples, firstStepMs } = await series('maskThreshold', alternating(CHANGES));
+    const stepSamples =
+      MARKER_CHANGES > 0 ? (await series('markerThreshold', Array.from({ length: MARKER_CHANGES + 1 }, (_, i) => hundredths(0.4 + 0.01 * i)))).samples : [];
+    // Jumps of 0.1-0.2 to values never asked before, none of them a step from an earlier one
+    // (0.20, 0.30, 0.18, 0.32, ...): no kept or computed-ahead cut fits.
+    const jumps = Array.from({ length: MARKER_CHANGES + 1 }, (_, i) => hundredths(i % 2 === 0 ? 0.2 - 0.01 * i : 0.3 + 0.01 * (i - 1)));
+    const jumpSamples = MARKER_CHANGES > 0 ? (await series('markerThreshold', jumps)).samples : [];
     // The costliest panel choice against the default one, in alternating rounds after the
     // series above, so both meet code equally warmed up.
     const costlySamples: Sample[] = [];
@@ -153,9 +164,9 @@ async function main(): Promise<void> {
       }, costly);
     for (let round = 0; round < COSTLY_ROUNDS; round++) {
       await showPanel(true);
-      costlySamples.push(...(await series('maskThreshold', 3)).samples);
+      costlySamples.push(...(await series('maskThreshold', alternating(3))).samples);
       await showPanel(false);
-      plainSamples.push(...(await series('maskThreshold', 3)).samples);
+      plainSamples.push(...(await series('maskThreshold', alternating(3))).samples);
     }
     const cores = await page.evaluate(() => (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator.hardwareConcurrency);
     const pick = (k: keyof Sample) => summarize(samples.map((s) => s[k]));
@@ -173,13 +184,16 @@ async function main(): Promise<void> {
     console.log(`  reference: plain frame         ${fmt(frame)}`);
     console.log(`  first step after opening       whole view ${firstStepMs.toFixed(1)} ms (not in the medians: the workers' first run)`);
     console.log(`  ratio whole view / plain frame ${(whole.median / frame.median).toFixed(1)}; whole view / 50 ms target ${(whole.median / 50).toFixed(2)}`);
-    if (markerSamples.length > 0) {
-      const pickMarker = (k: keyof Sample) => summarize(markerSamples.map((s) => s[k]));
-      console.log(`marker-threshold change (every tile's watershed recomputed), median of ${markerSamples.length}`);
+    const markerLines = (title: string, list: Sample[]) => {
+      if (list.length === 0) return;
+      const pickMarker = (k: keyof Sample) => summarize(list.map((s) => s[k]));
+      console.log(`${title}, median of ${list.length}`);
       console.log(`  first frame (centre tile)      ${fmt(pickMarker('firstMs'))}`);
       console.log(`  whole view redrawn             ${fmt(pickMarker('wholeMs'))}`);
       console.log(`  worker post-process + measure  ${fmt(pickMarker('workerMs'))}`);
-    }
+    };
+    markerLines('marker-threshold change by one slider step (an arrow key; cut computed ahead)', stepSamples);
+    markerLines(`marker-threshold jump (${jumps.slice(1).join(', ')}: every tile's watershed recomputed)`, jumpSamples);
     if (costlySamples.length > 0) {
       const line = (samples: Sample[], k: keyof Sample) => fmt(summarize(samples.map((x) => x[k])));
       console.log(`mask-threshold change, panel choices alternating in ${COSTLY_ROUNDS} rounds of 3 steps, median of ${costlySamples.length} each`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_PARAMS, PAPER_PARAMS, postprocess } from '@nucleilens/pipeline/post';
+import { DEFAULT_PARAMS, PAPER_PARAMS, computeMarkerCut, postprocess, type MarkerCut } from '@nucleilens/pipeline/post';
 import { measureNuclei, toGeoJson } from '@nucleilens/pipeline/measure';
 import type { ProbMapU8 } from '@nucleilens/pipeline/raster';
 import { cellAt, computeGrid, rectsMeet } from '@nucleilens/pipeline/grid';
@@ -28,6 +28,13 @@ import {
   figuresShowing,
   ALL_FIGURES,
   withField,
+  sliderStep,
+  cutAheadParams,
+  takeCut,
+  hasCut,
+  shelveCut,
+  CUTS_KEPT,
+  TUNABLE_SLIDERS,
   INSTANCE_HUES,
   RAMP_BUCKETS,
   type NucleusFeature,
@@ -272,4 +279,87 @@ test('packed nuclei (what a tuning worker posts) give the same records as their 
     assert.deepEqual(r.feature, f.feature);
   });
   assert.deepEqual(recordsFromPacked(packNuclei([], '')), []);
+});
+
+test('sliderStep moves by whole slider steps in decimals, within the range', () => {
+  const marker = TUNABLE_SLIDERS.find((sl) => sl.field === 'markerThreshold')!;
+  const area = TUNABLE_SLIDERS.find((sl) => sl.field === 'minMarkerArea')!;
+  // 0.56 + 0.01 is 0.5700000000000001 in binary; the range input reports 0.57.
+  assert.equal(sliderStep(marker, 0.56, 1), 0.57);
+  assert.equal(sliderStep(marker, 0.1, -1), 0.09);
+  assert.equal(sliderStep(marker, 0.2, 3), 0.23);
+  assert.equal(sliderStep(marker, 0.99, 1), undefined);
+  assert.equal(sliderStep(marker, 0, -1), undefined);
+  assert.equal(sliderStep(area, 20, 1), 21);
+  assert.equal(sliderStep(area, 0, -1), undefined);
+});
+
+test('cutAheadParams: one step on along the marker slider that moved; nothing for other changes', () => {
+  const at = (markerThreshold: number, minMarkerArea = PAPER_PARAMS.minMarkerArea) => ({ ...PAPER_PARAMS, markerThreshold, minMarkerArea });
+  assert.equal(cutAheadParams(at(0.2), at(0.21))?.markerThreshold, 0.22);
+  assert.equal(cutAheadParams(at(0.3), at(0.21))?.markerThreshold, 0.2, 'a jump down: one step further down');
+  assert.equal(cutAheadParams(at(0.97), at(0.99)), undefined, 'the slider is at its end');
+  const area = cutAheadParams(at(0.2, 20), at(0.2, 24));
+  assert.deepEqual([area?.minMarkerArea, area?.markerThreshold], [25, 0.2]);
+  // Nothing moved that the cut depends on, no earlier request, or a recipe with no cut to keep.
+  assert.equal(cutAheadParams(at(0.2), { ...at(0.2), maskThreshold: 0.4 }), undefined);
+  assert.equal(cutAheadParams(undefined, at(0.2)), undefined);
+  assert.equal(cutAheadParams({ ...DEFAULT_PARAMS, markerThreshold: 0.2 }, { ...DEFAULT_PARAMS, markerThreshold: 0.21 }), undefined);
+});
+
+test('the cut shelf finds cuts by marker parameters, most recently used first, and keeps a few', () => {
+  const cut = (t: number): MarkerCut => ({ key: `marker-complement|${t}|20`, width: 1, height: 1, lines: undefined });
+  const params = (t: number) => ({ ...PAPER_PARAMS, markerThreshold: t, minMarkerArea: 20, elevation: 'marker-complement' as const });
+  const shelf: MarkerCut[] = [];
+  for (const t of [0.1, 0.2, 0.3]) shelveCut(shelf, cut(t));
+  assert.deepEqual(shelf.map((c) => c.key), [cut(0.3).key, cut(0.2).key, cut(0.1).key]);
+  assert.equal(takeCut(shelf, params(0.1))?.key, cut(0.1).key);
+  assert.equal(shelf[0].key, cut(0.1).key, 'a cut taken is the most recently used');
+  assert.equal(takeCut(shelf, params(0.4)), undefined);
+  assert.equal(takeCut(shelf, { ...params(0.1), maskThreshold: 0.7 })?.key, cut(0.1).key, 'the mask threshold does not matter');
+  assert.equal(takeCut(shelf, { ...params(0.1), minMarkerArea: 21 }), undefined);
+  assert.ok(hasCut(shelf, params(0.2)) && !hasCut(shelf, params(0.25)));
+  const again = cut(0.2);
+  shelveCut(shelf, again);
+  assert.equal(shelf.filter((c) => c.key === again.key).length, 1, 'a cut replaces the one with its key');
+  for (const t of [0.5, 0.6, 0.7]) shelveCut(shelf, cut(t));
+  assert.equal(shelf.length, CUTS_KEPT);
+  assert.ok(!hasCut(shelf, params(0.1)), 'the least recently used is dropped');
+});
+
+test('a cut computed ahead gives the same nuclei as the step computed from scratch', () => {
+  const W = 160;
+  const H = 100;
+  const grid = computeGrid(W, H, 160, 16);
+  // Touching discs (12 px apart, radius 7) whose markers fall off from the centre, so each
+  // marker threshold seeds, and cuts, differently.
+  const mask = new Uint8Array(W * H);
+  const marker = new Uint8Array(W * H);
+  for (let cy = 8; cy < H; cy += 12) {
+    for (let cx = 8 + (cy % 24 === 8 ? 0 : 5); cx < W; cx += 12) {
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const d = Math.hypot(x + 0.5 - cx, y + 0.5 - cy);
+          if (d <= 7) mask[y * W + x] = 230;
+          marker[y * W + x] = Math.max(marker[y * W + x], Math.round(255 * Math.max(0, 1 - d / 6)));
+        }
+      }
+    }
+  }
+  const slide = { mask: { width: W, height: H, data: mask }, marker: { width: W, height: H, data: marker } };
+  const { core, region } = cellAt(grid, 0, 0);
+  const tile: ProbTile = { col: 0, row: 0, core, region, mask: slide.mask, marker: slide.marker };
+  const before = { ...PAPER_PARAMS, markerThreshold: 0.5, minNucleusArea: 10, minMarkerArea: 5 };
+  const step = { ...before, markerThreshold: 0.51 };
+  const onward = computeMarkerCut(tile.mask, tile.marker, cutAheadParams(before, step)!)!;
+  const next = { ...step, markerThreshold: 0.52 };
+  const shelf: MarkerCut[] = [];
+  shelveCut(shelf, onward);
+  const ahead = tileNuclei(tile, next, { grid }, undefined, { markerCut: takeCut(shelf, next)! });
+  const fresh = tileNuclei(tile, next, { grid });
+  assert.ok(fresh.instances.length >= 20, `nuclei: ${fresh.instances.length}`);
+  const linesAt = (t: number) => Array.from(computeMarkerCut(tile.mask, tile.marker, { ...next, markerThreshold: t })!.lines ?? []).join();
+  assert.notEqual(linesAt(0.52), linesAt(0.8), 'the marker threshold moves the cut');
+  assert.equal(ahead.markerCut, onward, 'the cut computed ahead was used');
+  assert.deepEqual(ahead.instances, fresh.instances);
 });

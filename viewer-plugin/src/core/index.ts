@@ -10,3 +10,4 @@ export * from './nucleus-record.js';
 export * from './spatial-index.js';
 export * from './color-scale.js';
 export * from './tile-nuclei.js';
+export * from './marker-cut-shelf.js';

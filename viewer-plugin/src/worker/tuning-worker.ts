@@ -7,12 +7,15 @@
  * Computation is a sweep: tile after tile (most important first), each with the newest
  * parameters received, yielding to the message queue in between. While a slider moves,
  * every tile result reflects a recent position and none waits for a stale request to end.
+ * When a marker slider moved, the cuts one slider step on are computed next, while the
+ * result is looked at (see marker-cut-shelf).
  */
 import { cellKey } from '../core/compute-grid.js';
 import { previewWindow, splitProbPixels, tileNuclei, tileWindow, type PreviewFigures, type ProbTile, type TileContext } from '../core/tile-nuclei.js';
 import type { ProbsTileRef, Rect } from '../core/server-types.js';
 import { packNuclei, type PackedNuclei } from '../core/nucleus-record.js';
-import type { MarkerCut, PostprocessParams } from '@nucleilens/pipeline/post';
+import { cutAheadParams, hasCut, shelveCut, takeCut } from '../core/marker-cut-shelf.js';
+import { computeMarkerCut, type MarkerCut, type PostprocessParams } from '@nucleilens/pipeline/post';
 import { toWireError, type WarmSpec, type WireError, type WorkerReply, type WorkerRequest } from './protocol.js';
 
 interface WorkerScope {
@@ -25,8 +28,8 @@ let ctx: TileContext | undefined;
 let maxTiles = 64;
 /** Insertion order doubles as recency order (entries are re-inserted on use). */
 const tiles = new Map<string, ProbTile>();
-/** Per tile, the window of its last run (cropped maps) and that run's marker stage. */
-const windows = new Map<string, { readonly window: Rect; readonly part: ProbTile; cut?: MarkerCut }>();
+/** Per tile, the window of its last run (cropped maps) and marker cuts over it (see marker-cut-shelf). */
+const windows = new Map<string, { readonly window: Rect; readonly part: ProbTile; readonly cuts: MarkerCut[] }>();
 // One label image at a time: the labels are measured and packed before the next tile runs.
 let labelBuffer = new Int32Array(0);
 
@@ -49,13 +52,14 @@ const sameRect = (a: Rect, b: Rect): boolean => a.x === b.x && a.y === b.y && a.
 function runTile(key: string, tile: ProbTile, params: PostprocessParams, context: TileContext, window: Rect, view: Rect, figures: PreviewFigures): PackedNuclei {
   let kept = windows.get(key);
   if (!kept || !sameRect(kept.window, window)) {
-    kept = { window, part: tileWindow(tile, window) };
+    kept = { window, part: tileWindow(tile, window), cuts: [] };
     windows.set(key, kept);
   }
   const pixels = window.width * window.height;
   if (labelBuffer.length < pixels) labelBuffer = new Int32Array(pixels);
-  const run = tileNuclei(kept.part, params, context, undefined, { ...(kept.cut && { markerCut: kept.cut }), labelBuffer, visible: view, figures });
-  kept.cut = run.markerCut;
+  const cut = takeCut(kept.cuts, params);
+  const run = tileNuclei(kept.part, params, context, undefined, { ...(cut && { markerCut: cut }), labelBuffer, visible: view, figures });
+  if (run.markerCut) shelveCut(kept.cuts, run.markerCut);
   return packNuclei(run.instances, context.idNamespace ?? '');
 }
 
@@ -169,6 +173,28 @@ function rehearse(): void {
 
 const backgroundQueued = (): boolean => warming.length > 0 || rehearsing.length > 0;
 
+/**
+ * Cuts to compute ahead (see marker-cut-shelf): after a compute request that moved a marker
+ * slider, each of its tiles' cut one slider step on, when nothing else is asked. A compute
+ * request waits for at most one tile's cut, and drops what is queued.
+ */
+const ahead: { key: string; params: PostprocessParams }[] = [];
+/** The parameters of the compute request before the newest one, and of the newest. */
+let previousParams: PostprocessParams | undefined;
+let newestParams: PostprocessParams | undefined;
+
+function cutAhead(): void {
+  const a = ahead.shift()!;
+  const kept = windows.get(a.key);
+  if (!kept || hasCut(kept.cuts, a.params)) return;
+  try {
+    const cut = computeMarkerCut(kept.part.mask, kept.part.marker, a.params);
+    if (cut) shelveCut(kept.cuts, cut);
+  } catch {
+    // A tile that cannot be post-processed fails, and is reported, when a slider asks for it.
+  }
+}
+
 // A message to ourselves: nested setTimeout(0) is clamped to 4 ms, a whole frame's budget
 // over a dozen tiles.
 const wakeUp = new MessageChannel();
@@ -183,15 +209,19 @@ const yieldToMessages = (): Promise<void> =>
 async function sweep(): Promise<void> {
   sweeping = true;
   try {
-    while (job || backgroundQueued()) {
+    while (job || backgroundQueued() || ahead.length > 0) {
       if (!job) {
-        const w = warming.shift();
-        if (w) {
-          if (warmTile(w.key, w.warm) && rehearsalsLeft > 0) rehearsing.push(w);
+        if (backgroundQueued()) {
+          const w = warming.shift();
+          if (w) {
+            if (warmTile(w.key, w.warm) && rehearsalsLeft > 0) rehearsing.push(w);
+          } else {
+            rehearse();
+          }
+          if (!backgroundQueued()) scope.postMessage({ type: 'warmed' });
         } else {
-          rehearse();
+          cutAhead();
         }
-        if (!backgroundQueued()) scope.postMessage({ type: 'warmed' });
         await yieldToMessages();
         continue;
       }
@@ -199,6 +229,8 @@ async function sweep(): Promise<void> {
       const key = j.keys.find((k) => tiles.has(k) && (doneFor.get(k) ?? 0) < j.requestId);
       if (key === undefined) {
         scope.postMessage({ type: 'computed', requestId: j.requestId, missing: j.keys.filter((k) => !tiles.has(k)), ms: performance.now() - jobStart });
+        const next = cutAheadParams(previousParams, j.params);
+        if (next) for (const k of j.keys) if (tiles.has(k)) ahead.push({ key: k, params: next });
         job = undefined;
         continue;
       }
@@ -237,6 +269,8 @@ scope.onmessage = (ev) => {
       rehearsing.length = 0;
       windows.clear();
       doneFor.clear();
+      ahead.length = 0;
+      previousParams = newestParams = undefined;
       return;
     case 'load':
       void load(msg.requestId, msg.tiles, msg.warm);
@@ -250,6 +284,9 @@ scope.onmessage = (ev) => {
         rehearsing.length = 0;
         scope.postMessage({ type: 'warmed' });
       }
+      ahead.length = 0;
+      previousParams = newestParams;
+      newestParams = msg.params;
       job = msg;
       jobStart = performance.now();
       if (!sweeping) void sweep();
