@@ -294,12 +294,13 @@ test('sliderStep moves by whole slider steps in decimals, within the range', () 
   assert.equal(sliderStep(area, 0, -1), undefined);
 });
 
-test('cutAheadParams: one step on along the marker slider that moved; nothing for other changes', () => {
+test('cutAheadParams: after a one-step move of a marker slider, one more step the same way; nothing else', () => {
   const at = (markerThreshold: number, minMarkerArea = PAPER_PARAMS.minMarkerArea) => ({ ...PAPER_PARAMS, markerThreshold, minMarkerArea });
   assert.equal(cutAheadParams(at(0.2), at(0.21))?.markerThreshold, 0.22);
-  assert.equal(cutAheadParams(at(0.3), at(0.21))?.markerThreshold, 0.2, 'a jump down: one step further down');
-  assert.equal(cutAheadParams(at(0.97), at(0.99)), undefined, 'the slider is at its end');
-  const area = cutAheadParams(at(0.2, 20), at(0.2, 24));
+  assert.equal(cutAheadParams(at(0.57), at(0.56))?.markerThreshold, 0.55);
+  assert.equal(cutAheadParams(at(0.3), at(0.21)), undefined, 'a jump: no guess');
+  assert.equal(cutAheadParams(at(0.98), at(0.99)), undefined, 'the slider is at its end');
+  const area = cutAheadParams(at(0.2, 23), at(0.2, 24));
   assert.deepEqual([area?.minMarkerArea, area?.markerThreshold], [25, 0.2]);
   // Nothing moved that the cut depends on, no earlier request, or a recipe with no cut to keep.
   assert.equal(cutAheadParams(at(0.2), { ...at(0.2), maskThreshold: 0.4 }), undefined);

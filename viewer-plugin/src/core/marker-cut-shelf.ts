@@ -35,12 +35,12 @@ export function sliderStep(spec: SliderSpec, value: number, steps: number): numb
 }
 
 /**
- * The parameters whose cut to compute ahead after a step from `previous` to `current`: one
- * slider step on from `current`, the way the marker-stage slider moved. The step back is
- * not computed: after a step it is the cut the user came from, still kept; after a jump,
- * computing it too made the next jump wait on it (in the frame-time benchmark, 65 -> 76 ms).
- * Undefined when no marker-stage slider moved, the slider is at its end, or the recipe keeps
- * no cut.
+ * The parameters whose cut to compute ahead after a change from `previous` to `current`:
+ * when a marker-stage slider moved by one step (an arrow key, a slow drag), one more step
+ * the same way. Only then: after a jump (a click on the slider's track) the next value is
+ * anyone's guess, and a cut computed for a wrong guess costs CPU and may delay the next
+ * change, which waits for the tile being cut. The step back is the cut the user came from,
+ * still kept. Undefined otherwise, at the slider's end, or for a recipe that keeps no cut.
  * @example
  * cutAheadParams({ ...PAPER_PARAMS, markerThreshold: 0.2 }, { ...PAPER_PARAMS, markerThreshold: 0.21 })?.markerThreshold; // 0.22
  */
@@ -49,7 +49,9 @@ export function cutAheadParams(previous: PostprocessParams | undefined, current:
   const field = CUT_FIELDS.find((f) => current[f] !== previous[f]);
   if (field === undefined) return undefined;
   const spec = TUNABLE_SLIDERS.find((s) => s.field === field)!;
-  const v = sliderStep(spec, current[field], Math.sign(current[field] - previous[field]));
+  const way = Math.sign(current[field] - previous[field]);
+  if (sliderStep(spec, previous[field], way) !== current[field]) return undefined;
+  const v = sliderStep(spec, current[field], way);
   return v === undefined ? undefined : withField(current, field, v);
 }
 

@@ -7,8 +7,8 @@
  * Computation is a sweep: tile after tile (most important first), each with the newest
  * parameters received, yielding to the message queue in between. While a slider moves,
  * every tile result reflects a recent position and none waits for a stale request to end.
- * When a marker slider moved, the cuts one slider step on are computed next, while the
- * result is looked at (see marker-cut-shelf).
+ * When a marker slider moved by one step, the cuts one more step on are computed next,
+ * while the result is looked at (see marker-cut-shelf).
  */
 import { cellKey } from '../core/compute-grid.js';
 import { previewWindow, splitProbPixels, tileNuclei, tileWindow, type PreviewFigures, type ProbTile, type TileContext } from '../core/tile-nuclei.js';
@@ -175,8 +175,8 @@ const backgroundQueued = (): boolean => warming.length > 0 || rehearsing.length 
 
 /**
  * Cuts to compute ahead (see marker-cut-shelf): after a compute request that moved a marker
- * slider, each of its tiles' cut one slider step on, when nothing else is asked. A compute
- * request waits for at most one tile's cut, and drops what is queued.
+ * slider by one step, each of its tiles' cut one more step on, when nothing else is asked.
+ * A compute request waits for at most one tile's cut, and drops what is queued.
  */
 const ahead: { key: string; params: PostprocessParams }[] = [];
 /** The parameters of the compute request before the newest one, and of the newest. */
