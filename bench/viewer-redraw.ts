@@ -5,10 +5,10 @@
  * `--model test/fixtures/tiny-usenet.json` runs the untrained fixture instead (its card
  * uses the `default` recipe, which has no marker stage to keep between steps).
  * Several mask-threshold changes (the slider a user tunes most; the paper recipe keeps each
- * tile's marker watershed between them), then a few marker-threshold changes of one slider
- * step each (an arrow key; the workers compute the cut one step on while a result is looked
- * at), then a few marker-threshold jumps to values never asked before (every tile's watershed
- * recomputed); median, min, max of:
+ * tile's marker watershed between them), then a few marker-threshold jumps to values never
+ * asked before (every tile's watershed recomputed), then a few marker-threshold changes of
+ * one slider step each (an arrow key; the workers compute the cuts one step on while a
+ * result is looked at); median, min, max of:
  *   - first frame: from the change to the first redrawn tile (centre tile first),
  *   - whole view: from the change to every visible tile redrawn (worker post-processing
  *     + measurement + main-thread scene rebuild and frame),
@@ -42,6 +42,9 @@ interface Sample {
   sceneMs: number;
   frameMs: number;
   count: number;
+  /** The change's tiles whose marker cut was reused (kept or computed ahead), and computed. */
+  cutsReused: number;
+  cutsComputed: number;
 }
 
 const fmt = (t: Timing) => `median ${t.median.toFixed(1).padStart(7)} ms  (min ${t.min.toFixed(1)}, max ${t.max.toFixed(1)})`;
@@ -70,7 +73,16 @@ async function main(): Promise<void> {
     const series = (field: 'maskThreshold' | 'markerThreshold', values: readonly number[]): Promise<{ samples: Sample[]; firstStepMs: number }> => page.evaluate(
       async ({ values, field }) => {
         type Overlay = {
-          state(): { mode: string; pending: number; probsCells: number; count?: number; params: Record<string, unknown>; lastWorkerMs?: number; lastSceneMs: number };
+          state(): {
+            mode: string;
+            pending: number;
+            probsCells: number;
+            count?: number;
+            params: Record<string, unknown>;
+            lastWorkerMs?: number;
+            lastSceneMs: number;
+            lastPreviewCuts?: { reused: number; computed: number };
+          };
           whenIdle(): Promise<void>;
           previewParams(p: Record<string, unknown>): void;
           redraw(): number;
@@ -126,7 +138,19 @@ async function main(): Promise<void> {
           frames.sort((a, b) => a - b);
           // The first change warms the workers' JIT; it is not counted.
           if (i === 0) firstStepMs = t1 - t0;
-          if (i > 0) out.push({ firstMs: first - t0, wholeMs: t1 - t0, workerMs: s.lastWorkerMs ?? NaN, sceneMs: s.lastSceneMs, frameMs: frames[2], count: s.count ?? 0 });
+          if (i > 0) {
+            const cuts = s.lastPreviewCuts ?? { reused: 0, computed: 0 };
+            out.push({
+              firstMs: first - t0,
+              wholeMs: t1 - t0,
+              workerMs: s.lastWorkerMs ?? NaN,
+              sceneMs: s.lastSceneMs,
+              frameMs: frames[2],
+              count: s.count ?? 0,
+              cutsReused: cuts.reused,
+              cutsComputed: cuts.computed,
+            });
+          }
           await sleep(50);
         }
         return { samples: out, firstStepMs };
@@ -137,12 +161,16 @@ async function main(): Promise<void> {
     // The mask series alternates: a mask step keeps nothing that a repeated value could reuse.
     const alternating = (changes: number) => Array.from({ length: changes + 1 }, (_, i) => (i % 2 === 0 ? 0.3 : 0.2));
     const { samples, firstStepMs } = await series('maskThreshold', alternating(CHANGES));
-    const stepSamples =
-      MARKER_CHANGES > 0 ? (await series('markerThreshold', Array.from({ length: MARKER_CHANGES + 1 }, (_, i) => hundredths(0.4 + 0.01 * i)))).samples : [];
-    // Jumps of 0.1-0.2 to values never asked before, none of them a step from an earlier one
-    // (0.20, 0.30, 0.18, 0.32, ...): no kept or computed-ahead cut fits.
-    const jumps = Array.from({ length: MARKER_CHANGES + 1 }, (_, i) => hundredths(i % 2 === 0 ? 0.2 - 0.01 * i : 0.3 + 0.01 * (i - 1)));
+    // Jumps of 0.2 and more to values never asked before (0.20, 0.40, 0.18, 0.42, ... around
+    // the card's 0.3, whose cut the mask series kept), none of them a step from an earlier
+    // one: no kept or computed-ahead cut fits.
+    const committed = await page.evaluate(() => (globalThis as unknown as { nucleiLens: { overlay: { getParams(): { markerThreshold: number } } } }).nucleiLens.overlay.getParams().markerThreshold);
+    const jumps = Array.from({ length: MARKER_CHANGES + 1 }, (_, i) => hundredths(committed + (i % 2 === 0 ? -0.1 - 0.01 * i : 0.1 + 0.01 * (i - 1))));
     const jumpSamples = MARKER_CHANGES > 0 ? (await series('markerThreshold', jumps)).samples : [];
+    // Then one step at a time on from the last jump, so that the uncounted first change is a
+    // step too and the cuts one step on are computed after it.
+    const steps = Array.from({ length: MARKER_CHANGES + 1 }, (_, i) => hundredths(jumps[jumps.length - 1] + 0.01 * (i + 1)));
+    const stepSamples = MARKER_CHANGES > 0 ? (await series('markerThreshold', steps)).samples : [];
     // The costliest panel choice against the default one, in alternating rounds after the
     // series above, so both meet code equally warmed up.
     const costlySamples: Sample[] = [];
@@ -191,8 +219,10 @@ async function main(): Promise<void> {
       console.log(`  first frame (centre tile)      ${fmt(pickMarker('firstMs'))}`);
       console.log(`  whole view redrawn             ${fmt(pickMarker('wholeMs'))}`);
       console.log(`  worker post-process + measure  ${fmt(pickMarker('workerMs'))}`);
+      const sum = (k: 'cutsReused' | 'cutsComputed') => list.reduce((a, s) => a + s[k], 0);
+      console.log(`  tiles' marker cuts             ${sum('cutsReused')} reused, ${sum('cutsComputed')} computed during the steps`);
     };
-    markerLines('marker-threshold change by one slider step (an arrow key; cut computed ahead)', stepSamples);
+    markerLines(`marker-threshold change by one slider step (${steps.slice(1).join(', ')}: an arrow key; cuts computed ahead)`, stepSamples);
     markerLines(`marker-threshold jump (${jumps.slice(1).join(', ')}: every tile's watershed recomputed)`, jumpSamples);
     if (costlySamples.length > 0) {
       const line = (samples: Sample[], k: keyof Sample) => fmt(summarize(samples.map((x) => x[k])));

@@ -398,6 +398,36 @@ test('a preview measures the costly figures the panel shows, and again when the 
   await page.evaluate(() => (globalThis as unknown as { nucleiLens: { overlay: { clearSelection(): void } } }).nucleiLens.overlay.clearSelection());
 });
 
+test('after a one-step marker change the workers compute the next step\'s cuts; a jump finds none', { skip }, async () => {
+  await whenIdle();
+  // The fixture model's card uses the `default` recipe, which keeps no cut: preview `paper`.
+  const preview = (markerThreshold: number) =>
+    page.evaluate(async (t) => {
+      type Cuts = { gen: number; reused: number; computed: number };
+      type Overlay = { getParams(): object; previewParams(p: unknown): void; whenIdle(): Promise<void>; state(): { lastPreviewCuts?: Cuts } };
+      const { overlay } = (globalThis as unknown as { nucleiLens: { overlay: Overlay } }).nucleiLens;
+      overlay.previewParams({ ...overlay.getParams(), recipe: 'paper', elevation: 'marker-complement', dilateRadius: 0, markerThreshold: t });
+      await overlay.whenIdle();
+      return overlay.state().lastPreviewCuts;
+    }, markerThreshold);
+  const jump = await preview(0.37);
+  assert.ok(jump && jump.computed > 0 && jump.reused === 0, `a value never asked computes every cut (${JSON.stringify(jump)})`);
+  const step = await preview(0.38);
+  assert.ok(step && step.computed === jump.computed && step.reused === 0, `after a jump nothing was computed ahead (${JSON.stringify(step)})`);
+  // The cuts ahead are computed once the step is drawn, ~0.1 s of work for these tiles.
+  await page.waitForTimeout(2000);
+  const next = await preview(0.39);
+  assert.deepEqual(next && { reused: next.reused, computed: next.computed }, { reused: jump.computed, computed: 0 }, 'one step on: every cut was ready');
+  const back = await preview(0.38);
+  assert.deepEqual(back && { reused: back.reused, computed: back.computed }, { reused: jump.computed, computed: 0 }, 'one step back: the cuts are kept');
+  await page.evaluate(() => {
+    const { overlay } = (globalThis as unknown as { nucleiLens: { overlay: { getParams(): unknown; setParams(p: unknown): void } } }).nucleiLens;
+    overlay.setParams(overlay.getParams());
+  });
+  await whenIdle();
+  assert.equal((await settledState()).previewParams, undefined);
+});
+
 test('redrawing only the tiles a preview changed leaves the pixels of a whole redraw', { skip }, async () => {
   await whenIdle();
   const results = await page.evaluate(async () => {

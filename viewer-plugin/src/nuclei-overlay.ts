@@ -29,6 +29,7 @@ import { MeasurementHistogram } from './histogram.js';
 import { renderLegend } from './legend.js';
 import { injectOverlayStyles } from './panel-styles.js';
 import { TuningPool } from './tuning-pool.js';
+import type { CutUse } from './worker/protocol.js';
 import type { NucleusFeature } from './core/server-types.js';
 
 /** Nuclei shown for one compute tile, and where they came from. */
@@ -57,6 +58,12 @@ export interface NucleiOverlayState {
   readonly selected: readonly string[];
   /** Worker milliseconds of the last preview (first tile sent to last tile back). */
   readonly lastWorkerMs: number | undefined;
+  /**
+   * The newest preview's tiles so far by how each came by its marker cut: reused (kept from
+   * an earlier step or computed ahead, no watershed run) or computed for it. Both 0 for a
+   * recipe without a cut; undefined before the first preview.
+   */
+  readonly lastPreviewCuts: { readonly gen: number; readonly reused: number; readonly computed: number } | undefined;
   /** Milliseconds of the last frame's canvas drawing. */
   readonly lastDrawMs: number;
   /** Milliseconds of the last scene rebuild on the main thread (paths, index, legend, count, frame). */
@@ -125,6 +132,7 @@ export class NucleiOverlay {
   /** Dirty tiles whose paths are already built for the current colouring. */
   private readonly pathsBuilt = new Set<string>();
   private lastWorkerMs: number | undefined;
+  private lastPreviewCuts: { gen: number; reused: number; computed: number } | undefined;
   private lastDrawMs = 0;
   private lastSceneMs = 0;
   private idleWaiters: (() => void)[] = [];
@@ -272,7 +280,10 @@ export class NucleiOverlay {
           this.o.maxCachedTiles,
           this.o.workers,
           {
-            tile: (gen, key, nuclei) => this.previewTile(gen, key, nuclei),
+            tile: (gen, key, nuclei, _ms, cut) => {
+              this.countCut(gen, cut);
+              this.previewTile(gen, key, nuclei);
+            },
             done: (gen, ms, missing) => {
               for (const k of missing) this.probsCells.delete(k);
               this.lastWorkerMs = ms;
@@ -661,6 +672,14 @@ export class NucleiOverlay {
     ]);
   }
 
+  /** Counts how the newest preview's tiles came by their marker cuts (see {@link NucleiOverlayState.lastPreviewCuts}). */
+  private countCut(gen: number, cut: CutUse): void {
+    let counts = this.lastPreviewCuts;
+    if (counts && gen < counts.gen) return;
+    if (!counts || gen > counts.gen) counts = this.lastPreviewCuts = { gen, reused: 0, computed: 0 };
+    if (cut !== 'none') counts[cut]++;
+  }
+
   private previewTile(gen: number, key: string, nuclei: PackedNuclei): void {
     const params = this.genParams.get(gen);
     if (!params || this.destroyed || gen < (this.tileGen.get(key) ?? 0)) return;
@@ -960,6 +979,7 @@ export class NucleiOverlay {
       viewCellsWithProbs: cells.filter((c) => this.probsCells.has(cellKey(c.col, c.row))).length,
       selected: [...this.selection.keys()],
       lastWorkerMs: this.lastWorkerMs,
+      lastPreviewCuts: this.lastPreviewCuts && { ...this.lastPreviewCuts },
       lastDrawMs: this.lastDrawMs,
       lastSceneMs: this.lastSceneMs,
     };

@@ -8,12 +8,15 @@ import type { PreviewFigures, TileContext } from './core/tile-nuclei.js';
 import type { ProbsTileRef, Rect } from './core/server-types.js';
 import type { PackedNuclei } from './core/nucleus-record.js';
 import { cellKey } from './core/compute-grid.js';
-import type { WarmSpec, WireError, WorkerReply, WorkerRequest } from './worker/protocol.js';
+import type { CutUse, WarmSpec, WireError, WorkerReply, WorkerRequest } from './worker/protocol.js';
 
 /** What the pool reports. */
 export interface TuningHandlers {
-  /** One tile's nuclei for compute generation `gen` (parameters as passed to {@link TuningPool.compute}). */
-  tile(gen: number, key: string, nuclei: PackedNuclei, ms: number): void;
+  /**
+   * One tile's nuclei for compute generation `gen` (parameters as passed to
+   * {@link TuningPool.compute}); `cut` says whether its marker cut was reused.
+   */
+  tile(gen: number, key: string, nuclei: PackedNuclei, ms: number, cut: CutUse): void;
   /** Every worker finished generation `gen` (or a later one); `missing` keys had no cached tile. */
   done(gen: number, ms: number, missing: string[]): void;
   /** No worker has background runs of loaded tiles left ({@link TuningPool.warming} is false). */
@@ -116,7 +119,7 @@ export class TuningPool {
         return;
       }
       case 'tile':
-        this.h.tile(r.requestId, r.key, r.nuclei, r.ms);
+        this.h.tile(r.requestId, r.key, r.nuclei, r.ms, r.cut);
         return;
       case 'computed':
       case 'failed': {

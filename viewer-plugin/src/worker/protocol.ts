@@ -54,14 +54,21 @@ export interface WarmSpec {
   readonly figures: PreviewFigures;
 }
 
+/** How a tile's run came by its marker cut (see the `tile` reply). */
+export type CutUse = 'reused' | 'computed' | 'none';
+
 /** Worker -> main thread. */
 export type WorkerReply =
   /** `warming`: newly decoded tiles are queued for the background run; `warmed` follows once it is over. */
   | { readonly type: 'loaded'; readonly requestId: number; readonly loaded: string[]; readonly failed: { key: string; error: WireError }[]; readonly warming: boolean }
   /** The background runs asked for by loads are over (none queued). */
   | { readonly type: 'warmed' }
-  /** One tile's nuclei under the parameters of compute request `requestId`. */
-  | { readonly type: 'tile'; readonly requestId: number; readonly key: string; readonly nuclei: PackedNuclei; readonly ms: number }
+  /**
+   * One tile's nuclei under the parameters of compute request `requestId`; `cut`: whether
+   * the tile's marker cut was reused (kept from an earlier run or computed ahead), computed
+   * for this run, or not part of the recipe.
+   */
+  | { readonly type: 'tile'; readonly requestId: number; readonly key: string; readonly nuclei: PackedNuclei; readonly ms: number; readonly cut: CutUse }
   /** Every tile of compute request `requestId` is done (`missing`: keys not in the cache, never fetched by a compute). */
   | { readonly type: 'computed'; readonly requestId: number; readonly missing: string[]; readonly ms: number }
   | { readonly type: 'failed'; readonly requestId: number; readonly error: WireError };

@@ -16,7 +16,7 @@ import type { ProbsTileRef, Rect } from '../core/server-types.js';
 import { packNuclei, type PackedNuclei } from '../core/nucleus-record.js';
 import { cutAheadParams, hasCut, shelveCut, takeCut } from '../core/marker-cut-shelf.js';
 import { computeMarkerCut, type MarkerCut, type PostprocessParams } from '@nucleilens/pipeline/post';
-import { toWireError, type WarmSpec, type WireError, type WorkerReply, type WorkerRequest } from './protocol.js';
+import { toWireError, type CutUse, type WarmSpec, type WireError, type WorkerReply, type WorkerRequest } from './protocol.js';
 
 interface WorkerScope {
   onmessage: ((ev: MessageEvent<WorkerRequest>) => void) | null;
@@ -49,7 +49,15 @@ const sameRect = (a: Rect, b: Rect): boolean => a.x === b.x && a.y === b.y && a.
  * The tile's nuclei in `window` that meet `view`, keeping the cropped maps and the marker
  * stage for the next slider step.
  */
-function runTile(key: string, tile: ProbTile, params: PostprocessParams, context: TileContext, window: Rect, view: Rect, figures: PreviewFigures): PackedNuclei {
+function runTile(
+  key: string,
+  tile: ProbTile,
+  params: PostprocessParams,
+  context: TileContext,
+  window: Rect,
+  view: Rect,
+  figures: PreviewFigures,
+): { nuclei: PackedNuclei; cut: CutUse } {
   let kept = windows.get(key);
   if (!kept || !sameRect(kept.window, window)) {
     kept = { window, part: tileWindow(tile, window), cuts: [] };
@@ -60,7 +68,7 @@ function runTile(key: string, tile: ProbTile, params: PostprocessParams, context
   const cut = takeCut(kept.cuts, params);
   const run = tileNuclei(kept.part, params, context, undefined, { ...(cut && { markerCut: cut }), labelBuffer, visible: view, figures });
   if (run.markerCut) shelveCut(kept.cuts, run.markerCut);
-  return packNuclei(run.instances, context.idNamespace ?? '');
+  return { nuclei: packNuclei(run.instances, context.idNamespace ?? ''), cut: cut ? 'reused' : run.markerCut ? 'computed' : 'none' };
 }
 
 /** Fresh each time: buffers posted as transferables are gone from this side. */
@@ -239,8 +247,8 @@ async function sweep(): Promise<void> {
       try {
         if (!ctx) throw new Error('tuning worker: compute before init');
         const window = previewWindow(tile, j.view, j.halo);
-        const nuclei = window ? runTile(key, tile, j.params, ctx, window, j.view, j.figures) : emptyPack();
-        scope.postMessage({ type: 'tile', requestId: j.requestId, key, nuclei, ms: performance.now() - t0 }, [
+        const { nuclei, cut } = window ? runTile(key, tile, j.params, ctx, window, j.view, j.figures) : { nuclei: emptyPack(), cut: 'none' as const };
+        scope.postMessage({ type: 'tile', requestId: j.requestId, key, nuclei, ms: performance.now() - t0, cut }, [
           nuclei.ringStart.buffer,
           nuclei.rings.buffer,
           nuclei.values.buffer,
