@@ -55,7 +55,10 @@ def recipe_default(m, k):
     return relabel_sequential(ws)[0]
 
 
-def scores(gt, pr):
+def aji_matching(gt, pr):
+    """The contingency table of AJI v1.0: every overlapping (GT, prediction) pair with its
+    intersection and union, and `first`, the index of each GT's match (best IoU; ties: the
+    smaller prediction id). Also the label areas and the ids present."""
     gt = gt.ravel().astype(np.int64)
     pr = pr.ravel().astype(np.int64)
     ga = np.bincount(gt)
@@ -67,11 +70,17 @@ def scores(gt, pr):
     p = keys % pa.size
     union = ga[g] + pa[p] - inter
     iou = inter / union
-    gt_ids = np.flatnonzero(ga[1:]) + 1
-    pr_ids = np.flatnonzero(pa[1:]) + 1
-    # AJI v1.0: best IoU per GT (ties: smaller prediction id), unmatched areas to the union.
     order = np.lexsort((p, -iou, g))
     first = order[np.r_[True, g[order][1:] != g[order][:-1]]] if order.size else order
+    return {"g": g, "p": p, "inter": inter, "union": union, "iou": iou, "first": first, "ga": ga, "pa": pa,
+            "gt_ids": np.flatnonzero(ga[1:]) + 1, "pr_ids": np.flatnonzero(pa[1:]) + 1}
+
+
+def scores(gt, pr):
+    t = aji_matching(gt, pr)
+    g, p, inter, union, iou, first, ga, pa = (t[k] for k in ("g", "p", "inter", "union", "iou", "first", "ga", "pa"))
+    gt_ids, pr_ids = t["gt_ids"], t["pr_ids"]
+    # AJI v1.0: best IoU per GT, unmatched areas to the union.
     c = inter[first].sum()
     u = union[first].sum()
     matched_gt = np.zeros(ga.size, bool)

@@ -36,7 +36,7 @@ from skimage.segmentation import relabel_sequential, watershed
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "bench"))
-from skimage_postprocess import fill_holes, scores  # noqa: E402
+from skimage_postprocess import aji_matching, fill_holes, scores  # noqa: E402
 
 CROSS = ndi.generate_binary_structure(2, 1)
 SETTINGS: Tuple[Tuple[float, float, int], ...] = ((0.5, 0.2, 0), (0.1, 0.1, 1))
@@ -141,15 +141,9 @@ def loss_shares(gt: np.ndarray, pr: np.ndarray) -> np.ndarray:
     """The AJI v1.0 loss (union minus intersection) of one image, split as: boundary error of
     matches whose prediction no other nucleus chose, matches whose prediction two or more
     chose (merges), predictions no nucleus chose, and nuclei overlapping no prediction."""
-    g_, p_ = gt.ravel().astype(np.int64), pr.ravel().astype(np.int64)
-    ga, pa = np.bincount(g_), np.bincount(p_)
-    both = (g_ > 0) & (p_ > 0)
-    keys, inter = np.unique(g_[both] * pa.size + p_[both], return_counts=True)
-    g, p = keys // pa.size, keys % pa.size
-    union = ga[g] + pa[p] - inter
-    order = np.lexsort((p, -inter / union, g))
-    first = order[np.r_[True, g[order][1:] != g[order][:-1]]] if order.size else order
-    gt_ids, pr_ids = np.flatnonzero(ga[1:]) + 1, np.flatnonzero(pa[1:]) + 1
+    t = aji_matching(gt, pr)
+    g, p, inter, union, first, ga, pa = (t[k] for k in ("g", "p", "inter", "union", "first", "ga", "pa"))
+    gt_ids, pr_ids = t["gt_ids"], t["pr_ids"]
     chosen_gt = np.zeros(ga.size, bool)
     chosen_gt[g[first]] = True
     times = np.bincount(p[first], minlength=pa.size)
