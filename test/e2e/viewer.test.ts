@@ -414,8 +414,12 @@ test('after a one-step marker change the workers compute the next step\'s cuts; 
   assert.ok(jump && jump.computed > 0 && jump.reused === 0, `a value never asked computes every cut (${JSON.stringify(jump)})`);
   const step = await preview(0.38);
   assert.ok(step && step.computed === jump.computed && step.reused === 0, `after a jump nothing was computed ahead (${JSON.stringify(step)})`);
-  // The cuts ahead are computed once the step is drawn, ~0.1 s of work for these tiles.
-  await page.waitForTimeout(2000);
+  // The cuts ahead are computed once the step is drawn, in the background.
+  await page.waitForFunction(
+    () => !(globalThis as unknown as { nucleiLens: { overlay: { state(): { cuttingAhead: boolean } } } }).nucleiLens.overlay.state().cuttingAhead,
+    undefined,
+    { timeout: 30_000, polling: 20 },
+  );
   const next = await preview(0.39);
   assert.deepEqual(next && { reused: next.reused, computed: next.computed }, { reused: jump.computed, computed: 0 }, 'one step on: every cut was ready');
   const back = await preview(0.38);

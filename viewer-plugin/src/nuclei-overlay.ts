@@ -64,6 +64,11 @@ export interface NucleiOverlayState {
    * recipe without a cut; undefined before the first preview.
    */
   readonly lastPreviewCuts: { readonly gen: number; readonly reused: number; readonly computed: number } | undefined;
+  /**
+   * The workers are computing the next slider step's marker cuts (after a one-step marker
+   * change): background work that {@link NucleiOverlay.whenIdle} does not wait for.
+   */
+  readonly cuttingAhead: boolean;
   /** Milliseconds of the last frame's canvas drawing. */
   readonly lastDrawMs: number;
   /** Milliseconds of the last scene rebuild on the main thread (paths, index, legend, count, frame). */
@@ -980,6 +985,7 @@ export class NucleiOverlay {
       selected: [...this.selection.keys()],
       lastWorkerMs: this.lastWorkerMs,
       lastPreviewCuts: this.lastPreviewCuts && { ...this.lastPreviewCuts },
+      cuttingAhead: this.tuner?.cuttingAhead ?? false,
       lastDrawMs: this.lastDrawMs,
       lastSceneMs: this.lastSceneMs,
     };

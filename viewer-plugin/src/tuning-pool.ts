@@ -32,6 +32,8 @@ interface Member {
   done: number;
   /** Background runs of loaded tiles are queued there. */
   warming: boolean;
+  /** Marker cuts are being computed ahead there. */
+  cuttingAhead: boolean;
 }
 
 /** A pool of tuning workers. */
@@ -61,7 +63,7 @@ export class TuningPool {
     this.maxOwners = 4 * Math.max(maxTiles, 1);
     for (let i = 0; i < n; i++) {
       const worker = new Worker(workerUrl);
-      const m: Member = { worker, sent: 0, done: 0, warming: false };
+      const m: Member = { worker, sent: 0, done: 0, warming: false, cuttingAhead: false };
       worker.onmessage = (ev: MessageEvent<WorkerReply>) => this.receive(m, ev.data);
       worker.onerror = (ev) => {
         ev.preventDefault();
@@ -121,11 +123,17 @@ export class TuningPool {
       case 'tile':
         this.h.tile(r.requestId, r.key, r.nuclei, r.ms, r.cut);
         return;
+      case 'ahead-done':
+        m.cuttingAhead = false;
+        return;
       case 'computed':
       case 'failed': {
         m.done = Math.max(m.done, r.requestId);
         if (r.type === 'failed') this.h.error(r.error);
-        else this.missing.get(r.requestId)?.push(...r.missing);
+        else {
+          this.missing.get(r.requestId)?.push(...r.missing);
+          m.cuttingAhead = r.ahead > 0;
+        }
         this.settle(r.requestId);
         return;
       }
@@ -199,6 +207,11 @@ export class TuningPool {
   /** Whether any worker still has background runs of loaded tiles queued. */
   get warming(): boolean {
     return this.members.some((m) => m.warming);
+  }
+
+  /** Whether any worker is still computing the marker cuts of its last compute's next slider step. */
+  get cuttingAhead(): boolean {
+    return this.members.some((m) => m.cuttingAhead);
   }
 
   terminate(): void {

@@ -69,8 +69,13 @@ export type WorkerReply =
    * for this run, or not part of the recipe.
    */
   | { readonly type: 'tile'; readonly requestId: number; readonly key: string; readonly nuclei: PackedNuclei; readonly ms: number; readonly cut: CutUse }
-  /** Every tile of compute request `requestId` is done (`missing`: keys not in the cache, never fetched by a compute). */
-  | { readonly type: 'computed'; readonly requestId: number; readonly missing: string[]; readonly ms: number }
+  /**
+   * Every tile of compute request `requestId` is done (`missing`: keys not in the cache, never
+   * fetched by a compute); `ahead`: tiles whose next marker cut the worker now computes ahead.
+   */
+  | { readonly type: 'computed'; readonly requestId: number; readonly missing: string[]; readonly ms: number; readonly ahead: number }
+  /** The cuts a `computed` reply announced as computed ahead are all on the shelf (not sent when a newer compute drops them). */
+  | { readonly type: 'ahead-done' }
   | { readonly type: 'failed'; readonly requestId: number; readonly error: WireError };
 
 /** `{ name, code, message }` of anything thrown. */

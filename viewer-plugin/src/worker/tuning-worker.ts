@@ -194,12 +194,14 @@ let newestParams: PostprocessParams | undefined;
 function cutAhead(): void {
   const a = ahead.shift()!;
   const kept = windows.get(a.key);
-  if (!kept || hasCut(kept.cuts, a.params)) return;
   try {
+    if (!kept || hasCut(kept.cuts, a.params)) return;
     const cut = computeMarkerCut(kept.part.mask, kept.part.marker, a.params);
     if (cut) shelveCut(kept.cuts, cut);
   } catch {
     // A tile that cannot be post-processed fails, and is reported, when a slider asks for it.
+  } finally {
+    if (ahead.length === 0) scope.postMessage({ type: 'ahead-done' });
   }
 }
 
@@ -236,9 +238,15 @@ async function sweep(): Promise<void> {
       const j = job;
       const key = j.keys.find((k) => tiles.has(k) && (doneFor.get(k) ?? 0) < j.requestId);
       if (key === undefined) {
-        scope.postMessage({ type: 'computed', requestId: j.requestId, missing: j.keys.filter((k) => !tiles.has(k)), ms: performance.now() - jobStart });
         const next = cutAheadParams(previousParams, j.params);
         if (next) for (const k of j.keys) if (tiles.has(k)) ahead.push({ key: k, params: next });
+        scope.postMessage({
+          type: 'computed',
+          requestId: j.requestId,
+          missing: j.keys.filter((k) => !tiles.has(k)),
+          ms: performance.now() - jobStart,
+          ahead: ahead.length,
+        });
         job = undefined;
         continue;
       }
