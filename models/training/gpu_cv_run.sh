@@ -20,6 +20,7 @@ WORKERS=${WORKERS:-2}      # loader processes per training: 5 trainers + 5 x 2 w
 MAX_STEPS=${MAX_STEPS:-0}  # 0 = the time budget alone
 TRAINING=${TRAINING:-models/training}
 RUNS=${RUNS:-/tmp/use-net-cv}
+EXTRA=${EXTRA:-}           # more train.py arguments for every run, e.g. "--aug strong"
 PYTHON=${PYTHON:-python3}  # the device machine's python3 holds PyTorch; here /usr/bin/python3
 : "${OUT:?set OUT to the folder that comes back}"
 mkdir -p "$RUNS/oof"
@@ -30,6 +31,8 @@ t0=$(date +%s)
 common=(--arch se_resnet18 --device "$DEVICE" --amp "$AMP" --batch 8 --crop 256 --minutes "$MINUTES"
         --warmup-steps 50 --labelled-fraction 0.5 --val-minutes 1 --checkpoint-minutes 3 --log-every 500
         --threads 1 --loader-workers "$WORKERS" --max-steps "$MAX_STEPS" --data "$DATA")
+# shellcheck disable=SC2206  # EXTRA is split into words on purpose
+common+=($EXTRA)
 # A GPU in an exclusive compute mode takes one process at a time: then the five run one after another.
 mode=$(nvidia-smi --query-gpu=compute_mode --format=csv,noheader 2>/dev/null | head -n 1)
 case "$mode" in *Exclusive*) echo "compute mode $mode: running one after another"; SERIAL=1 ;; *) SERIAL=${SERIAL:-0} ;; esac

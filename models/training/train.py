@@ -38,7 +38,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from augment import Jitter, sample_batch
+from augment import Jitter, Strong, sample_batch
 from dataset import Sample, load_dataset, split, synthetic_dataset
 from losses import use_net_loss
 from model import ARCHS, INPUT_MEAN, INPUT_STD, SIDE_MULTIPLE, USENet, build_model, count_parameters
@@ -59,6 +59,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--min-lr", type=float, default=1e-5)
     ap.add_argument("--warmup-steps", type=int, default=50)
+    ap.add_argument("--aug", default="basic", choices=("basic", "strong"),
+                    help="basic: flips, rot90, colour jitter; strong: also zoom, HED stain jitter and blur (augment.Strong)")
     ap.add_argument("--labelled-fraction", type=float, default=0.5, help="share of each batch cropped from labelled images")
     ap.add_argument("--val-count", type=int, default=3,
                     help="labelled images held out for validation, drawn by --seed (0 = train on all, no validation)")
@@ -216,12 +218,17 @@ def recipe(args: argparse.Namespace) -> Dict[str, Any]:
         "optimizer": "Adam", "lr": args.lr, "minLr": args.min_lr, "warmupSteps": args.warmup_steps,
         "schedule": "linear warm-up, then cosine decay over the wall-clock budget", "lrNote": LR_NOTE,
         "batch": args.batch, "crop": args.crop, "labelledFraction": args.labelled_fraction,
-        "augmentation": {"flips": True, "rot90": True, "colourJitter": dataclasses.asdict(Jitter())},
+        "augmentation": {"flips": True, "rot90": True, "colourJitter": dataclasses.asdict(Jitter()),
+                         **({"strong": dataclasses.asdict(Strong())} if strong_aug(args) else {})},
         "budgetMinutes": args.minutes, "threads": args.threads, "device": args.device, "memoryFormat": "channels_last",
         "amp": getattr(args, "amp", "none"), "loaderWorkers": getattr(args, "loader_workers", 0),
         "normalization": {"mean": list(INPUT_MEAN), "std": list(INPUT_STD)},
         "markerTarget": "per-instance erosion by disk r(area): 0 <=70 px, 1 <=120, 4 <=500, 6 above; 1-px cut between touching nuclei",
     }
+
+
+def strong_aug(args: argparse.Namespace) -> Optional[Strong]:
+    return Strong() if getattr(args, "aug", "basic") == "strong" else None
 
 
 class CropStream(torch.utils.data.IterableDataset):
@@ -235,7 +242,8 @@ class CropStream(torch.utils.data.IterableDataset):
         info = torch.utils.data.get_worker_info()
         rng = np.random.default_rng([self.seed, info.id if info else 0])
         while True:
-            x, y, has_marker = sample_batch(self.train_set, self.args.batch, self.args.crop, self.args.labelled_fraction, rng)
+            x, y, has_marker = sample_batch(self.train_set, self.args.batch, self.args.crop, self.args.labelled_fraction, rng,
+                                            strong=strong_aug(self.args))
             yield torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(has_marker)
 
 
@@ -246,7 +254,7 @@ def batch_stream(train_set: Sequence[Sample], args: argparse.Namespace, rng: np.
     workers = getattr(args, "loader_workers", 0)
     if not workers:
         while True:
-            x, y, has_marker = sample_batch(train_set, args.batch, args.crop, args.labelled_fraction, rng)
+            x, y, has_marker = sample_batch(train_set, args.batch, args.crop, args.labelled_fraction, rng, strong=strong_aug(args))
             yield torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(has_marker)
     loader = torch.utils.data.DataLoader(CropStream(train_set, args, args.seed * 1_000_003 + step), batch_size=None,
                                          num_workers=workers, pin_memory=args.device.startswith("cuda"),
