@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, ModelError, ShapeError, listModels, loadModel } from '@nucleilens/pipeline';
 import { REPO_ROOT, TINY_CHECK, TINY_ONNX } from './tiny-model.js';
 
-// The repository's .npmrc installs onnxruntime-node without its CUDA provider library;
+// The repository installs onnxruntime-node without its CUDA provider library (README);
 // where someone installed it anyway these two tests do not apply.
 const CUDA_INSTALLED = existsSync(
   join(REPO_ROOT, 'node_modules/onnxruntime-node/bin/napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so'),

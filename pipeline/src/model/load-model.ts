@@ -3,7 +3,7 @@
  * (and provider and thread count), created once and reused by every later call. The
  * execution provider is chosen at start-up: `'auto'` tries CUDA and falls back to the CPU,
  * recording why, because onnxruntime-node installed without its CUDA libraries (this
- * repository's .npmrc skips them; they download from a host CI cannot reach) fails to
+ * repository skips its install script, which downloads them from a host CI cannot reach) fails to
  * create a CUDA session with "Failed to load shared library". Node-only.
  */
 import { availableParallelism } from 'node:os';
@@ -95,8 +95,8 @@ function describe(source: string | Uint8Array): string {
 }
 
 const CUDA_HINT =
-  'onnxruntime-node has no usable CUDA provider here (it was installed with onnxruntime-node-install=skip, ' +
-  'which keeps the CPU library only, or no CUDA 12 runtime is present)';
+  'onnxruntime-node has no usable CUDA provider here (its install script, which downloads the CUDA libraries, ' +
+  'was skipped, keeping the CPU library only, or no CUDA 12 runtime is present)';
 
 async function createSession(
   onnxPath: string | Uint8Array,
