@@ -8,7 +8,8 @@
   python3 models/training/train.py --arch se_resnet50 --device cuda --amp bf16 --loader-workers 12 \
       --batch 32 --minutes 8 --data .gpu/data --out /tmp/runs/se_resnet50
 
-Recipe: random crops with flips, 90-degree rotations and mild colour jitter; loss
+Recipe: random crops with flips, 90-degree rotations and mild colour jitter (`--aug strong`
+adds zoom, stain jitter and blur; tried once, not better: models/README.md); loss
 0.5 BCE + 0.5 Dice per output (marker only on crops from labelled images); Adam at
 1e-3 with a short warm-up and cosine decay over the *time* budget, so the schedule
 finishes whatever the step rate. The paper used Adam at 1e-4 with step decay over 60
