@@ -129,11 +129,10 @@ export class TuningPool {
       case 'computed':
       case 'failed': {
         m.done = Math.max(m.done, r.requestId);
+        // Every compute drops the worker's queue of cuts ahead; only a finished one refills it.
+        m.cuttingAhead = r.type === 'computed' && r.ahead > 0;
         if (r.type === 'failed') this.h.error(r.error);
-        else {
-          this.missing.get(r.requestId)?.push(...r.missing);
-          m.cuttingAhead = r.ahead > 0;
-        }
+        else this.missing.get(r.requestId)?.push(...r.missing);
         this.settle(r.requestId);
         return;
       }

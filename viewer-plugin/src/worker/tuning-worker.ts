@@ -65,10 +65,12 @@ function runTile(
   }
   const pixels = window.width * window.height;
   if (labelBuffer.length < pixels) labelBuffer = new Int32Array(pixels);
+  // takeCut already moved a reused cut to the front; only a new one goes on the shelf.
   const cut = takeCut(kept.cuts, params);
   const run = tileNuclei(kept.part, params, context, undefined, { ...(cut && { markerCut: cut }), labelBuffer, visible: view, figures });
-  if (run.markerCut) shelveCut(kept.cuts, run.markerCut);
-  return { nuclei: packNuclei(run.instances, context.idNamespace ?? ''), cut: cut ? 'reused' : run.markerCut ? 'computed' : 'none' };
+  const computed = cut ? undefined : run.markerCut;
+  if (computed) shelveCut(kept.cuts, computed);
+  return { nuclei: packNuclei(run.instances, context.idNamespace ?? ''), cut: cut ? 'reused' : computed ? 'computed' : 'none' };
 }
 
 /** Fresh each time: buffers posted as transferables are gone from this side. */
