@@ -432,6 +432,49 @@ test('after a one-step marker change the workers compute the next step\'s cuts; 
   assert.equal((await settledState()).previewParams, undefined);
 });
 
+test('a slider step is drawn once when its tiles arrive within 50 ms, and what is ready every 50 ms when they do not', { skip }, async () => {
+  await whenIdle();
+  // Mask steps (quick) and marker jumps of the paper recipe (a watershed per tile: slower).
+  const steps = await page.evaluate(async () => {
+    type Overlay = { getParams(): Record<string, unknown>; previewParams(p: unknown): void; whenIdle(): Promise<void> };
+    type Viewer = { addHandler(n: string, h: (e: { source: string }) => void): void; removeHandler(n: string, h: (e: { source: string }) => void): void };
+    const { overlay, viewer } = (globalThis as unknown as { nucleiLens: { overlay: Overlay; viewer: Viewer } }).nucleiLens;
+    const base = { ...overlay.getParams(), recipe: 'paper', elevation: 'marker-complement', dilateRadius: 0 };
+    const changes = [
+      ...[0.35, 0.45, 0.35, 0.45].map((maskThreshold) => ({ ...base, maskThreshold, markerThreshold: 0.3 })),
+      ...[0.21, 0.43, 0.17, 0.47].map((markerThreshold) => ({ ...base, maskThreshold: 0.45, markerThreshold })),
+    ];
+    const out: { ms: number; frames: number[] }[] = [];
+    for (const params of changes) {
+      const frames: number[] = [];
+      const t0 = performance.now();
+      const onUpdate = (e: { source: string }) => {
+        if (e.source === 'preview') frames.push(performance.now() - t0);
+      };
+      viewer.addHandler('nuclei-update', onUpdate);
+      overlay.previewParams(params);
+      await overlay.whenIdle();
+      out.push({ ms: performance.now() - t0, frames });
+      viewer.removeHandler('nuclei-update', onUpdate);
+    }
+    return out;
+  });
+  for (const { ms, frames } of steps) {
+    const seen = `a step of ${ms.toFixed(0)} ms drew frames at ${frames.map((f) => f.toFixed(0)).join(', ')} ms`;
+    assert.ok(frames.length >= 1, seen);
+    // A frame before the end only once 50 ms have passed since the step or the last frame.
+    assert.ok(frames.length <= 1 + Math.floor(ms / 50), seen);
+    // A long step shows what is ready at 50 ms; 40 ms allow for a busy main thread's timer.
+    if (ms > 90) assert.ok(frames[0] <= 90, seen);
+  }
+  await page.evaluate(() => {
+    const { overlay } = (globalThis as unknown as { nucleiLens: { overlay: { getParams(): unknown; setParams(p: unknown): void } } }).nucleiLens;
+    overlay.setParams(overlay.getParams());
+  });
+  await whenIdle();
+  console.log(`  preview frames per step: ${steps.map((s) => `${s.frames.length} in ${s.ms.toFixed(0)} ms`).join('; ')}`);
+});
+
 test('redrawing only the tiles a preview changed leaves the pixels of a whole redraw', { skip }, async () => {
   await whenIdle();
   const results = await page.evaluate(async () => {
