@@ -149,6 +149,7 @@ export class TuningPool {
       this.genStart.delete(g);
       this.missing.delete(g);
     }
+    for (const m of this.members) this.post(m, { type: 'step-done', requestId: gen });
     this.h.done(gen, performance.now() - t0, missing);
   }
 

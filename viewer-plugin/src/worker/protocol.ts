@@ -37,7 +37,13 @@ export type WorkerRequest =
       readonly view: Rect;
       readonly halo: number;
       readonly figures: PreviewFigures;
-    };
+    }
+  /**
+   * Every worker finished compute request `requestId`: the background work it queued here
+   * (its cuts ahead) may start. Before then it would take a core from a worker still
+   * computing the step.
+   */
+  | { readonly type: 'step-done'; readonly requestId: number };
 
 /**
  * Parameters and view a newly loaded tile is post-processed with in the background, results

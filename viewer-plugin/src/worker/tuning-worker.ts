@@ -185,10 +185,14 @@ const backgroundQueued = (): boolean => warming.length > 0 || rehearsing.length 
 
 /**
  * Cuts to compute ahead (see marker-cut-shelf): after a compute request that moved a marker
- * slider by one step, each of its tiles' cut one more step on, when nothing else is asked.
- * A compute request waits for at most one tile's cut, and drops what is queued.
+ * slider by one step, each of its tiles' cut one more step on, when nothing else is asked
+ * and every worker finished that request (`aheadFor` up to `stepDoneUpTo`). A compute
+ * request waits for at most one tile's cut, and drops what is queued.
  */
 const ahead: { key: string; params: PostprocessParams }[] = [];
+let aheadFor = 0;
+let stepDoneUpTo = 0;
+const aheadReady = (): boolean => ahead.length > 0 && stepDoneUpTo >= aheadFor;
 /** The parameters of the compute request before the newest one, and of the newest. */
 let previousParams: PostprocessParams | undefined;
 let newestParams: PostprocessParams | undefined;
@@ -221,7 +225,7 @@ const yieldToMessages = (): Promise<void> =>
 async function sweep(): Promise<void> {
   sweeping = true;
   try {
-    while (job || backgroundQueued() || ahead.length > 0) {
+    while (job || backgroundQueued() || aheadReady()) {
       if (!job) {
         if (backgroundQueued()) {
           const w = warming.shift();
@@ -242,6 +246,7 @@ async function sweep(): Promise<void> {
       if (key === undefined) {
         const next = cutAheadParams(previousParams, j.params);
         if (next) for (const k of j.keys) if (tiles.has(k)) ahead.push({ key: k, params: next });
+        aheadFor = j.requestId;
         scope.postMessage({
           type: 'computed',
           requestId: j.requestId,
@@ -289,9 +294,14 @@ scope.onmessage = (ev) => {
       doneFor.clear();
       ahead.length = 0;
       previousParams = newestParams = undefined;
+      aheadFor = stepDoneUpTo = 0;
       return;
     case 'load':
       void load(msg.requestId, msg.tiles, msg.warm);
+      return;
+    case 'step-done':
+      stepDoneUpTo = Math.max(stepDoneUpTo, msg.requestId);
+      if (aheadReady() && !sweeping) void sweep();
       return;
     case 'compute':
       // A slider step does the background runs' work for the tiles in view, with newer
