@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['postprocess-vs-skimage.js', 'inference.js', 'measure-vs-skimage.js', 'server-nuclei.js', 'server-load.js', 'viewer-redraw.js'];
+const BENCHES = ['postprocess-vs-skimage.js', 'inference.js', 'measure-vs-skimage.js', 'server-nuclei.js', 'server-load.js', 'viewer-redraw.js', 'viewer-pan.js'];
 
 let failed = 0;
 for (const file of BENCHES) {

@@ -21,7 +21,7 @@ export function showSlide(base: string, id: string): PageHandle {
     toggle.setAttribute('aria-expanded', String(!sidebar.hidden));
     toggle.textContent = sidebar.hidden ? 'Show panel' : 'Hide panel';
   });
-  const { place, params } = readViewState(location.search);
+  const { place, params, drawer } = readViewState(location.search);
   const assets = `${base}/viewer-assets/`;
   const viewer = OpenSeadragon({
     element: viewerEl,
@@ -35,6 +35,8 @@ export function showSlide(base: string, id: string): PageHandle {
     crossOriginPolicy: 'Anonymous',
     // Overlay tiles may wait for inference on a busy server; OpenSeadragon's 30 s is short.
     timeout: 180_000,
+    // Not OpenSeadragon's default (WebGL first): see PageDrawer.
+    drawer: drawer === 'webgl' ? ['webgl', 'canvas'] : 'canvas',
   });
   const overlay = createNucleiOverlay(viewer, {
     server: base,
@@ -58,7 +60,7 @@ export function showSlide(base: string, id: string): PageHandle {
     const item = viewer.world.getItemAt(0);
     const c = item.viewportToImageCoordinates(viewer.viewport.getCenter(true));
     const z = item.viewportToImageZoom(viewer.viewport.getZoom(true));
-    history.replaceState(null, '', writeViewState({ x: c.x, y: c.y, z }, overlay.getParams()));
+    history.replaceState(null, '', writeViewState({ x: c.x, y: c.y, z }, overlay.getParams(), drawer));
   };
   viewer.addHandler('animation-finish', save);
   viewer.addHandler('nuclei-params-change', save);
