@@ -597,27 +597,40 @@ test('the shared URL reopens the same view and thresholds', { skip }, async () =
 });
 
 test('the slide is drawn with the canvas drawer unless ?drawer=webgl asks, a choice the URL keeps', { skip }, async () => {
-  const drawerType = () => page.evaluate(() => (globalThis as unknown as { nucleiLens: { viewer: { drawer: { getType(): string } } } }).nucleiLens.viewer.drawer.getType());
-  assert.equal(await drawerType(), 'canvas');
+  type DrawerViewer = { viewer: { drawer: { getType(): string } } };
+  type DrawerPage = { nucleiLens: DrawerViewer };
+  const drawerType = (p: Page) => p.evaluate(() => (globalThis as unknown as DrawerPage).nucleiLens.viewer.drawer.getType());
+  assert.equal(await drawerType(page), 'canvas');
   assert.ok(!page.url().includes('drawer='), page.url());
-  await page.goto(`${page.url()}&drawer=webgl`);
-  await until('the view with the webgl drawer in vector mode', (s) => s.mode === 'vector' && s.pending === 0 && (s.count ?? 0) > 0);
-  // Where the browser has no WebGL at all, OpenSeadragon falls back to the canvas drawer.
-  const hasWebgl = await page.evaluate(() => {
-    const c = (globalThis as unknown as { document: { createElement(t: 'canvas'): { getContext(t: string): unknown } } }).document.createElement('canvas');
-    return Boolean(c.getContext('webgl2') ?? c.getContext('webgl'));
-  });
-  assert.equal(await drawerType(), hasWebgl ? 'webgl' : 'canvas');
-  // A pan rewrites the URL with the view; the drawer stays in it.
-  await page.evaluate(() => {
-    const g = globalThis as unknown as { OpenSeadragon: { Point: new (x: number, y: number) => unknown }; nucleiLens: { viewer: { viewport: { panBy(p: unknown, now: boolean): void }; raiseEvent(n: string): void } } };
-    g.nucleiLens.viewer.viewport.panBy(new g.OpenSeadragon.Point(0.001, 0), true);
-    g.nucleiLens.viewer.raiseEvent('animation-finish');
-  });
-  assert.match(page.url(), /[?&]drawer=webgl(&|$)/);
-  await page.goto(page.url().replace(/&drawer=webgl/, ''));
-  await until('the view back on the canvas drawer', (s) => s.mode === 'vector' && s.pending === 0 && (s.count ?? 0) > 0);
-  assert.equal(await drawerType(), 'canvas');
+  // A browser of its own: a closed software-WebGL page leaves SwiftShader's threads busy,
+  // which would slow the tests after this one.
+  const other = await launchChromium({ width: 1280, height: 800 });
+  try {
+    const webglPage = await other.context.newPage();
+    const errors: string[] = [];
+    webglPage.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    webglPage.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    await webglPage.goto(`${page.url()}&drawer=webgl`);
+    await webglPage.waitForFunction(() => (globalThis as unknown as { nucleiLens?: DrawerViewer }).nucleiLens?.viewer.drawer !== undefined, undefined, { timeout: 60_000 });
+    // Where the browser has no WebGL at all, OpenSeadragon falls back to the canvas drawer.
+    const hasWebgl = await webglPage.evaluate(() => {
+      const c = (globalThis as unknown as { document: { createElement(t: 'canvas'): { getContext(t: string): unknown } } }).document.createElement('canvas');
+      return Boolean(c.getContext('webgl2') ?? c.getContext('webgl'));
+    });
+    assert.equal(await drawerType(webglPage), hasWebgl ? 'webgl' : 'canvas');
+    // A pan rewrites the URL with the view; the drawer stays in it.
+    await webglPage.evaluate(() => {
+      const g = globalThis as unknown as { OpenSeadragon: { Point: new (x: number, y: number) => unknown }; nucleiLens: { viewer: { viewport: { panBy(p: unknown, now: boolean): void }; raiseEvent(n: string): void } } };
+      g.nucleiLens.viewer.viewport.panBy(new g.OpenSeadragon.Point(0.001, 0), true);
+      g.nucleiLens.viewer.raiseEvent('animation-finish');
+    });
+    assert.match(webglPage.url(), /[?&]drawer=webgl(&|$)/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await other.close();
+  }
 });
 
 test('no console errors on the page', { skip }, () => {
