@@ -17,10 +17,10 @@ export interface ViewPlace {
 /**
  * How OpenSeadragon draws the slide: `'canvas'` (its 2D-canvas drawer, the page's default)
  * or, with `?drawer=webgl`, WebGL where the browser has it. A browser without a GPU gives
- * WebGL in software (SwiftShader), which here drew a panned view at ~10 frames/s with ~210
- * ms of CPU a frame against 60 frames/s and ~20 ms for the canvas drawer, and kept two cores
- * busy once a second viewer page had opened (`npm run bench:pan`). A browser with a GPU
- * accelerates the 2D canvas too.
+ * WebGL in software (SwiftShader), which here drew a panned view at 9-14 frames/s with
+ * 130-250 ms of CPU a frame against 60 frames/s and 10-17 ms for the canvas drawer, and kept
+ * two cores busy after a WebGL viewer page had closed (`npm run bench:pan`). A browser with
+ * a GPU accelerates the 2D canvas too.
  */
 export type PageDrawer = 'canvas' | 'webgl';
 
