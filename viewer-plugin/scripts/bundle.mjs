@@ -26,7 +26,8 @@ const common = {
   bundle: true,
   format: 'iife',
   target: ['chrome100', 'firefox100', 'safari15'],
-  minify: true,
+  // NL_NO_MINIFY=1 keeps function names, for V8's --trace-deopt / --trace-opt in chromium.
+  minify: process.env.NL_NO_MINIFY !== '1',
   sourcemap: true,
   legalComments: 'none',
   logLevel: 'warning',

@@ -76,6 +76,23 @@ function runTile(
 /** Fresh each time: buffers posted as transferables are gone from this side. */
 const emptyPack = (): PackedNuclei => packNuclei([], '');
 
+/** What a `tile` reply hands over instead of copying. */
+const transferables = (nuclei: PackedNuclei): Transferable[] => [nuclei.ringStart.buffer, nuclei.rings.buffer, nuclei.values.buffer];
+
+/**
+ * Posts a background run's reply as a slider step posts its own (buffers transferred), into
+ * a channel closed at once, so it is dropped. Without this the first real reply changed
+ * what V8 had assumed of the typed arrays: every hot function was deoptimized ("dependent
+ * prototype chain changed", --trace-deopt), and the first slider step took 60-107 ms of the
+ * workers' time against 25-35 ms for the next ones.
+ */
+function rehearseReply(reply: Extract<WorkerReply, { type: 'tile' }>): void {
+  const sink = new MessageChannel();
+  sink.port1.postMessage(reply, transferables(reply.nuclei));
+  sink.port1.close();
+  sink.port2.close();
+}
+
 async function decode(ref: ProbsTileRef): Promise<ProbTile> {
   const res = await fetch(ref.url);
   if (!res.ok) {
@@ -161,7 +178,8 @@ function warmTile(key: string, warm: WarmSpec, params: PostprocessParams = warm.
   const window = previewWindow(tile, warm.view, warm.halo);
   if (!window) return false;
   try {
-    runTile(key, tile, params, ctx, window, warm.view, warm.figures);
+    const { nuclei, cut } = runTile(key, tile, params, ctx, window, warm.view, warm.figures);
+    rehearseReply({ type: 'tile', requestId: 0, key, nuclei, ms: 0, cut });
     return true;
   } catch {
     // A tile that cannot be post-processed fails, and is reported, when a slider asks for it.
@@ -263,11 +281,7 @@ async function sweep(): Promise<void> {
         if (!ctx) throw new Error('tuning worker: compute before init');
         const window = previewWindow(tile, j.view, j.halo);
         const { nuclei, cut } = window ? runTile(key, tile, j.params, ctx, window, j.view, j.figures) : { nuclei: emptyPack(), cut: 'none' as const };
-        scope.postMessage({ type: 'tile', requestId: j.requestId, key, nuclei, ms: performance.now() - t0, cut }, [
-          nuclei.ringStart.buffer,
-          nuclei.rings.buffer,
-          nuclei.values.buffer,
-        ]);
+        scope.postMessage({ type: 'tile', requestId: j.requestId, key, nuclei, ms: performance.now() - t0, cut }, transferables(nuclei));
       } catch (e) {
         scope.postMessage({ type: 'failed', requestId: j.requestId, error: toWireError(e) });
         job = undefined;
