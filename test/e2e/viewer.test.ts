@@ -87,6 +87,15 @@ async function until(what: string, check: (s: OverlayState) => boolean, timeoutM
 }
 
 /** The viewer area as a raw RGB buffer. */
+/** Ends a slider preview as a release does (commits the shown parameters) and waits until the view settles. */
+async function commitPreview(): Promise<void> {
+  await page.evaluate(() => {
+    const { overlay } = (globalThis as unknown as { nucleiLens: { overlay: { getParams(): unknown; setParams(p: unknown): void } } }).nucleiLens;
+    overlay.setParams(overlay.getParams());
+  });
+  await whenIdle();
+}
+
 async function viewerPixels(): Promise<{ data: Buffer; width: number; height: number }> {
   const box = await page.locator('#viewer').boundingBox();
   assert.ok(box);
@@ -326,11 +335,7 @@ test('whenIdle resolves when the view settles during a slider preview', { skip }
     viewer.raiseEvent('animation-finish');
   });
   await whenIdle(20_000);
-  await page.evaluate(() => {
-    const { overlay } = (globalThis as unknown as { nucleiLens: { overlay: { getParams(): unknown; setParams(p: unknown): void } } }).nucleiLens;
-    overlay.setParams(overlay.getParams());
-  });
-  await whenIdle();
+  await commitPreview();
   assert.equal((await settledState()).previewParams, undefined);
 });
 
@@ -424,11 +429,7 @@ test('after a one-step marker change the workers compute the next step\'s cuts; 
   assert.deepEqual(next && { reused: next.reused, computed: next.computed }, { reused: jump.computed, computed: 0 }, 'one step on: every cut was ready');
   const back = await preview(0.38);
   assert.deepEqual(back && { reused: back.reused, computed: back.computed }, { reused: jump.computed, computed: 0 }, 'one step back: the cuts are kept');
-  await page.evaluate(() => {
-    const { overlay } = (globalThis as unknown as { nucleiLens: { overlay: { getParams(): unknown; setParams(p: unknown): void } } }).nucleiLens;
-    overlay.setParams(overlay.getParams());
-  });
-  await whenIdle();
+  await commitPreview();
   assert.equal((await settledState()).previewParams, undefined);
 });
 
@@ -468,11 +469,7 @@ test('a slider step is drawn once when its tiles arrive within 50 ms, and a long
     // main thread starved of CPU on a busy runner).
     if (ms > 150) assert.ok(frames.length >= 2 && frames[0] < ms - 20, seen);
   }
-  await page.evaluate(() => {
-    const { overlay } = (globalThis as unknown as { nucleiLens: { overlay: { getParams(): unknown; setParams(p: unknown): void } } }).nucleiLens;
-    overlay.setParams(overlay.getParams());
-  });
-  await whenIdle();
+  await commitPreview();
   console.log(`  preview frames per step: ${steps.map((s) => `${s.frames.length} in ${s.ms.toFixed(0)} ms`).join('; ')}`);
 });
 
